@@ -1,0 +1,44 @@
+# Everything installs into .venv, so a fresh machine needs only Python and make.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo install install-dev test lint validate schema bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+
+# The main job: resolve the reference model, show the resolution (key masked), validate the catalog.
+# A placeholder key and project are used when none are set, to show the masking.
+demo: install
+	WANDB_API_KEY="$${WANDB_API_KEY:-demo-key-not-a-real-secret-c0de}" \
+	WANDB_PROJECT="$${WANDB_PROJECT:-my-team/my-project}" \
+	$(BIN)/registry show wandb/Llama-3.1-8B-Instruct
+	$(BIN)/registry validate
+
+test: install-dev
+	$(BIN)/python -m pytest
+
+lint: install-dev
+	$(BIN)/ruff check provider_registry tests benchmarks
+	$(BIN)/ruff format --check provider_registry tests benchmarks
+	$(BIN)/mypy
+
+validate: install
+	$(BIN)/registry validate
+
+schema: install
+	$(BIN)/registry schema
+
+bench: install
+	$(BIN)/python benchmarks/bench_resolve.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

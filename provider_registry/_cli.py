@@ -1,0 +1,279 @@
+"""The ``registry`` command. Thin: parse arguments, call one function, pick a reporter.
+
+Exit codes: 0 success, 1 invalid input or a failed look-up, 2 usage error. No traceback ever
+reaches the user: library errors print as one actionable line each, anything else as an
+internal error with a request to report it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ._errors import RegistryError
+from ._registry import load_registry
+from ._resolver import Resolution, resolve
+
+if TYPE_CHECKING:
+    from ._validate import Report
+
+__all__ = ["main", "run"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="registry",
+        description="LLM API providers described as data: validate manifests, resolve models.",
+        epilog="examples:\n  registry show wandb/Llama-3.1-8B-Instruct\n  registry validate",
+        formatter_class=fmt,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also read manifests from DIR (after PROVIDER_REGISTRY_PATH; repeatable)",
+    )
+
+    p = sub.add_parser(
+        "validate",
+        parents=[common],
+        formatter_class=fmt,
+        help="check manifests against the schema and the semantic rules",
+        description="Validate the built-in manifests, PROVIDER_REGISTRY_PATH, and PATHs.\n"
+        "Exit 0 when all are valid, 1 when any is not, 2 on a usage error.",
+        epilog="examples:\n"
+        "  registry validate\n"
+        "  registry validate my-providers/ acme.yaml\n"
+        "  registry validate --format github my-providers/",
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="manifest files or directories")
+    p.add_argument("--format", choices=sorted(_REPORTERS), default="text")
+
+    p = sub.add_parser(
+        "show",
+        parents=[common],
+        formatter_class=fmt,
+        help="resolve a model and show the resolution (key masked)",
+        description="Resolve MODEL as resolve() would and print the result; the key is masked.",
+        epilog="examples:\n"
+        "  registry show wandb/Llama-3.1-8B-Instruct --param project=team/proj\n"
+        "  registry show Llama-3.1-8B-Instruct --api-base https://api.inference.wandb.ai/v1\n"
+        "  registry show gpt-4o --json",
+    )
+    p.add_argument("model")
+    p.add_argument("--provider", help="provider id or alias (skips detection)")
+    p.add_argument("--api-base", metavar="URL", help="base URL the call would go to")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a provider parameter (repeatable)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON (stable keys)")
+
+    p = sub.add_parser(
+        "schema",
+        formatter_class=fmt,
+        help="write or check schemas/provider.schema.json",
+        description="Write the JSON Schema generated from the manifest models, or with --check\n"
+        "exit 1 when the file on disk differs from what would be generated.",
+        epilog="examples:\n  registry schema\n  registry schema --check",
+    )
+    p.add_argument("--check", action="store_true", help="verify instead of writing")
+    p.add_argument("--output", type=Path, metavar="FILE", help="default: schemas/ of the package")
+    return parser
+
+
+def run() -> None:
+    """The console script."""
+    sys.exit(main())
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the CLI and return its exit code. argparse exits with 2 itself on a usage error."""
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args, out or sys.stdout)
+    except RegistryError as exc:
+        print(f"registry: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the promise: no traceback reaches a user
+        print(
+            f"registry: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in provider-registry; please report it with the command you ran.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    from ._validate import validate  # keeps jsonschema off every other command's start
+
+    report = validate([*args.path, *args.paths])
+    _REPORTERS[args.format](report, out)
+    return 0 if report.ok else 1
+
+
+def _summary(report: Report, out: TextIO) -> None:
+    n = len(report.errors)
+    verdict = "all valid" if not n else f"{n} error{'s' * (n != 1)}"
+    print(f"{report.files_checked} files, {len(report.providers)} providers: {verdict}", file=out)
+
+
+def _report_text(report: Report, out: TextIO) -> None:
+    for problem in report.problems:
+        print(problem, file=out)
+    _summary(report, out)
+
+
+def _report_json(report: Report, out: TextIO) -> None:
+    json.dump(report.to_dict(), out, indent=2)
+    out.write("\n")
+
+
+def _gh_escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def _report_github(report: Report, out: TextIO) -> None:
+    """GitHub Actions workflow commands: each problem becomes an annotation on its line."""
+    for p in report.problems:
+        fields = [f"file={_gh_escape(p.file or '', prop=True)}"]
+        if p.line is not None:
+            fields.append(f"line={p.line}")
+        if p.column is not None:
+            fields.append(f"col={p.column}")
+        message = f"{p.path}: {p.message}" if p.path else p.message
+        if p.hint:
+            message += f" ({p.hint})"
+        print(f"::{p.severity} {','.join(fields)}::{_gh_escape(message)}", file=out)
+    _summary(report, out)
+
+
+_REPORTERS: dict[str, Callable[[Report, TextIO], None]] = {
+    "text": _report_text,
+    "json": _report_json,
+    "github": _report_github,
+}
+
+
+def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    params: dict[str, Any] = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            print(f"registry: error: --param wants NAME=VALUE, got {item!r}", file=sys.stderr)
+            return 2
+        params[name] = value
+    registry = load_registry(args.path) if args.path else None
+    res = resolve(
+        args.model, provider=args.provider, api_base=args.api_base, registry=registry, **params
+    )
+    if args.json:
+        json.dump(res.to_dict(), out, indent=2)
+        out.write("\n")
+    else:
+        _print_rows(_show_rows(res), out)
+    return 0
+
+
+def _show_rows(res: Resolution) -> list[tuple[str, str]]:
+    d = res.to_dict()
+    key = d["api_key"] or "(none)"
+    if res.key_source:
+        key += f"  ({'from ' if res.api_key else ''}{res.key_source})"
+    elif res.api_key is None and res.provider.auth.env:
+        key += f"  (set {' or '.join(res.provider.auth.env)})"
+    rows = [
+        ("provider", f"{res.provider_id} ({res.provider.name})"),
+        ("model", res.model),
+        ("dialect", res.dialect),
+        ("api_base", res.api_base),
+        ("api_key", key),
+    ]
+    for name, spec in res.provider.params.items():
+        value = res.params.get(name)
+        if value is None:
+            value = "(not set" + (f": set {spec.env}" if spec.env else "") + ")"
+            if spec.required:
+                value += " required"
+        rows.append((f"param {name}", value))
+    info = res.model_info
+    if info is None:
+        rows.append(("model_info", "(not in the provider's table)"))
+        return rows
+    rows.append(("mode", info.mode))
+    if info.context_window:
+        rows.append(("context", f"{info.context_window:,} tokens"))
+    if info.max_output_tokens:
+        rows.append(("max output", f"{info.max_output_tokens:,} tokens"))
+    if info.price:
+        parts = [
+            f"{_usd(v)} {label}"
+            for label, v in (
+                ("input", info.price.input),
+                ("output", info.price.output),
+                ("cache read", info.price.cache_read),
+                ("cache write", info.price.cache_write),
+            )
+            if v is not None
+        ]
+        rows.append(("price", " / ".join(parts) + " per 1M tokens"))
+    else:
+        rows.append(("price", "(not published)"))
+    if info.supports:
+        rows.append(("supports", ", ".join(info.supports)))
+    rows.append(("status", info.status))
+    return rows
+
+
+def _usd(value: Decimal) -> str:
+    return f"${value:f}"
+
+
+def _print_rows(rows: list[tuple[str, str]], out: TextIO) -> None:
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"{k.ljust(width)}  {v}", file=out)
+
+
+def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    from ._schema import schema_path, schema_text
+
+    target: Path = args.output or schema_path()
+    text = schema_text()
+    if args.check:
+        try:
+            current = target.read_text(encoding="utf-8")
+        except OSError as exc:
+            print(f"{target}: cannot read: {exc.strerror}", file=out)
+            return 1
+        if current != text:
+            print(f"{target} is stale: run `registry schema` to regenerate it", file=out)
+            return 1
+        print(f"{target} is up to date", file=out)
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}", file=out)
+    return 0
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+    "validate": _cmd_validate,
+    "show": _cmd_show,
+    "schema": _cmd_schema,
+}

@@ -1,0 +1,185 @@
+"""Every error the library raises, in one tree.
+
+    RegistryError
+    ├── ManifestError (also ValueError)      a manifest is unreadable or invalid; carries .problems
+    ├── LookupFailedError (also LookupError)
+    │   ├── UnknownProviderError             "nonexistent/x": no such provider id or alias
+    │   ├── UnknownModelError                no rule finds the model; carries .suggestions
+    │   └── AmbiguousModelError              several providers list it; carries .candidates
+    ├── RetiredModelError                    the model is retired; names .replacement
+    ├── MissingCredentialsError              no API key; names the env vars tried
+    ├── MissingParameterError                a required provider parameter has no value
+    └── InvalidParameterError (also ValueError)
+                                             unknown parameter, or a value the manifest refuses
+
+Warnings: DeprecatedModelWarning (a UserWarning) when a deprecated model resolves.
+
+Every error carries structured fields (provider, model, hint, ...) and renders them in one line a
+person can act on. No error text ever holds more of an API key than its last 4 characters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+__all__ = [
+    "AmbiguousModelError",
+    "DeprecatedModelWarning",
+    "InvalidParameterError",
+    "LookupFailedError",
+    "ManifestError",
+    "MissingCredentialsError",
+    "MissingParameterError",
+    "Problem",
+    "RegistryError",
+    "RetiredModelError",
+    "UnknownModelError",
+    "UnknownProviderError",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One finding about a manifest, located as precisely as the source allows.
+
+    Renders as ``providers/acme.yaml:12:5: models.foo.price.input: -1 is less than 0``.
+    """
+
+    file: str | None
+    line: int | None
+    column: int | None
+    path: str
+    message: str
+    hint: str | None = None
+    severity: str = "error"  # "error" | "warning" | "notice"
+
+    def location(self) -> str:
+        parts = [self.file or "<manifest>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        text = f"{self.location()}: "
+        if self.severity != "error":
+            text += f"{self.severity}: "
+        if self.path:
+            text += f"{self.path}: "
+        text += self.message
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class RegistryError(Exception):
+    """Base of every error this library raises on purpose."""
+
+    hint: str | None = None
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.hint = hint
+        super().__init__(message if hint is None else f"{message} ({hint})")
+
+
+class ManifestError(RegistryError, ValueError):
+    """One or more manifests are unreadable or invalid. ``problems`` lists every finding."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems) or "invalid manifest")
+
+
+class LookupFailedError(RegistryError, LookupError):
+    """A model string could not be turned into a provider and model."""
+
+
+class UnknownProviderError(LookupFailedError):
+    def __init__(self, provider: str, suggestions: Sequence[str] = ()) -> None:
+        self.provider = provider
+        self.suggestions = tuple(suggestions)
+        hint = f"did you mean {_or_list(self.suggestions)}?" if self.suggestions else None
+        super().__init__(f"unknown provider {provider!r}", hint=hint)
+
+
+class UnknownModelError(LookupFailedError):
+    def __init__(
+        self,
+        model: str,
+        suggestions: Sequence[str] = (),
+        *,
+        provider: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.model = model
+        self.provider = provider
+        self.suggestions = tuple(suggestions)
+        where = f" for provider {provider!r}" if provider else ""
+        text = f"unknown model {model!r}{where}"
+        if reason:
+            text += f": {reason}"
+        hint = f"did you mean {_or_list(self.suggestions)}?" if self.suggestions else None
+        super().__init__(text, hint=hint)
+
+
+class AmbiguousModelError(LookupFailedError):
+    def __init__(self, model: str, candidates: Sequence[str]) -> None:
+        self.model = model
+        self.candidates = tuple(candidates)
+        super().__init__(
+            f"model {model!r} is served by several providers: {', '.join(self.candidates)}",
+            hint="add a provider prefix such as "
+            f"{self.candidates[0]!r}, or pass provider= or api_base=",
+        )
+
+
+class RetiredModelError(RegistryError):
+    def __init__(
+        self, provider: str, model: str, retired_on: str | None, replacement: str | None
+    ) -> None:
+        self.provider = provider
+        self.model = model
+        self.replacement = replacement
+        when = f" on {retired_on}" if retired_on else ""
+        hint = f"use {provider}/{replacement} instead" if replacement else None
+        super().__init__(f"{provider}/{model} was retired{when}", hint=hint)
+
+
+class MissingCredentialsError(RegistryError):
+    def __init__(self, provider: str, env: Sequence[str], reason: str | None = None) -> None:
+        self.provider = provider
+        self.env = tuple(env)
+        text = f"no API key for provider {provider!r}"
+        if reason:
+            text += f": {reason}"
+        hint = f"pass api_key= or set {_or_list(self.env)}" if self.env else "pass api_key="
+        super().__init__(text, hint=hint)
+
+
+class MissingParameterError(RegistryError):
+    def __init__(self, provider: str, param: str, env: str | None) -> None:
+        self.provider = provider
+        self.param = param
+        self.env = env
+        how = f"pass {param}=... or set {env}" if env else f"pass {param}=..."
+        super().__init__(f"provider {provider!r} requires parameter {param!r}", hint=how)
+
+
+class InvalidParameterError(RegistryError, ValueError):
+    def __init__(self, provider: str, param: str, message: str, hint: str | None = None) -> None:
+        self.provider = provider
+        self.param = param
+        super().__init__(f"provider {provider!r}, parameter {param!r}: {message}", hint=hint)
+
+
+class DeprecatedModelWarning(UserWarning):
+    """A deprecated model was resolved; it still works but will be retired."""
+
+
+def _or_list(items: Sequence[str]) -> str:
+    quoted = [repr(i) for i in items]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]

@@ -1,0 +1,220 @@
+"""Manifest text to a validated ``Provider``, with every problem located at file:line:column."""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import os
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import yaml
+
+from ._errors import ManifestError, Problem
+from ._manifest import PATTERN_HINTS, Provider, semantic_problems
+from ._yaml import MAX_BYTES, Document, YamlError, parse_yaml
+
+__all__ = [
+    "SCHEMA_COMMENT",
+    "dump_manifest",
+    "load_manifest",
+    "manifest_from_document",
+    "read_document",
+    "render_path",
+    "show_value",
+]
+
+SCHEMA_COMMENT = "# yaml-language-server: $schema=../schemas/provider.schema.json"
+
+PathT = tuple[str | int, ...]
+_SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def render_path(path: Iterable[str | int]) -> str:
+    """``('models', 'gpt-4.1', 'price', 'input')`` -> ``models["gpt-4.1"].price.input``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _SIMPLE_KEY.match(part):
+            out += f".{part}" if out else part
+        else:
+            out += f'["{part}"]'
+    return out
+
+
+def read_document(path: Path, display: str | None = None) -> Document:
+    """Read and parse one manifest file; raise ManifestError (one located problem) if refused."""
+    name = display or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise YamlError(
+                f"file is {size:,} bytes, above the limit of {MAX_BYTES:,}; "
+                "split the model table or trim it"
+            )
+        raw = path.read_bytes()
+    except YamlError as exc:
+        raise _yaml_problem(exc, name) from exc
+    except OSError as exc:
+        raise ManifestError(
+            [Problem(name, None, None, "", f"cannot read the file: {exc.strerror or exc}")]
+        ) from exc
+    try:
+        return parse_yaml(raw)
+    except YamlError as exc:
+        raise _yaml_problem(exc, name) from exc
+
+
+def load_manifest(
+    source: str | bytes | os.PathLike[str] | Mapping[str, Any], *, file: str | None = None
+) -> Provider:
+    """Load one manifest from a path, YAML text or bytes, or an already-parsed mapping.
+
+    >>> load_manifest(Path("providers/wandb.yaml")).id
+    'wandb'
+    """
+    if isinstance(source, os.PathLike):
+        doc = read_document(Path(source), file)
+        file = file or os.fspath(source)
+    elif isinstance(source, str | bytes):
+        try:
+            doc = parse_yaml(source)
+        except YamlError as exc:
+            raise _yaml_problem(exc, file) from exc
+    else:
+        doc = Document(dict(source), {}, {})
+    return manifest_from_document(doc, file)
+
+
+def manifest_from_document(doc: Document, file: str | None) -> Provider:
+    """Validate parsed data into a Provider; raise ManifestError listing every problem."""
+    if not isinstance(doc.data, dict):
+        kind = "a list" if isinstance(doc.data, list) else f"a single {type(doc.data).__name__}"
+        raise ManifestError(
+            [
+                _problem(
+                    doc, file, (), f"a manifest is a mapping of keys, but this file holds {kind}"
+                )
+            ]
+        )
+    try:
+        provider = Provider.model_validate(doc.data)
+    except pydantic.ValidationError as exc:
+        raise ManifestError([_pydantic_problem(doc, file, e) for e in exc.errors()]) from None
+    found = semantic_problems(provider)
+    if found:
+        raise ManifestError([_problem(doc, file, path, msg, hint) for path, msg, hint in found])
+    return provider
+
+
+def _problem(
+    doc: Document,
+    file: str | None,
+    path: PathT,
+    message: str,
+    hint: str | None = None,
+    *,
+    at_key: bool = False,
+) -> Problem:
+    mark = doc.locate(path, key=at_key)
+    return Problem(
+        file,
+        mark.line if mark else None,
+        mark.column if mark else None,
+        render_path(path),
+        message,
+        hint,
+    )
+
+
+def _yaml_problem(exc: YamlError, file: str | None) -> ManifestError:
+    mark = exc.mark
+    return ManifestError(
+        [
+            Problem(
+                file,
+                mark.line if mark else None,
+                mark.column if mark else None,
+                render_path(exc.path),
+                exc.message,
+            )
+        ]
+    )
+
+
+def _all_field_names() -> set[str]:
+    names: set[str] = set()
+    todo: list[type[pydantic.BaseModel]] = [Provider]
+    while todo:
+        model = todo.pop()
+        for name, field in model.model_fields.items():
+            names.add(name)
+            ann = field.annotation
+            for arg in (ann, *getattr(ann, "__args__", ())):
+                if isinstance(arg, type) and issubclass(arg, pydantic.BaseModel):
+                    todo.append(arg)
+                for inner in getattr(arg, "__args__", ()):
+                    if isinstance(inner, type) and issubclass(inner, pydantic.BaseModel):
+                        todo.append(inner)
+    return names
+
+
+def show_value(value: Any) -> str:
+    """A value as an error message quotes it: numbers plain, text quoted, long text cut."""
+    text = str(value) if isinstance(value, int | Decimal) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _pydantic_problem(doc: Document, file: str | None, err: Any) -> Problem:
+    loc: PathT = tuple(err["loc"])
+    kind = err["type"]
+    if "[key]" in loc:
+        path = loc[: loc.index("[key]")]
+        return _problem(doc, file, path, f"{err['msg']}", at_key=True)
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(str(loc[-1]), sorted(_all_field_names()), n=1)
+        fix = f"did you mean {close[0]!r}?" if close else "remove it; unknown keys are errors"
+        return _problem(doc, file, loc, f"unknown key {loc[-1]!r}", fix, at_key=True)
+    if kind == "missing":
+        return _problem(doc, file, loc[:-1], f"missing required key {loc[-1]!r}")
+    msg = str(err["msg"])
+    hint = PATTERN_HINTS.get(err.get("ctx", {}).get("pattern", ""))
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    elif msg.startswith("Input should"):
+        msg = f"{show_value(err.get('input'))} should{msg[len('Input should') :]}"
+    elif "input" in err:
+        msg = f"{show_value(err['input'])}: {msg}"
+    return _problem(doc, file, loc, msg, hint)
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:
+    text = format(value, "f")
+    tag = "tag:yaml.org,2002:float" if "." in text else "tag:yaml.org,2002:int"
+    return dumper.represent_scalar(tag, text)
+
+
+def _represent_date(dumper: yaml.SafeDumper, value: datetime.date) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value.isoformat())
+
+
+_Dumper.add_representer(Decimal, _represent_decimal)
+_Dumper.add_representer(datetime.date, _represent_date)
+
+
+def dump_manifest(provider: Provider) -> str:
+    """YAML text for a manifest; ``load_manifest(dump_manifest(p)) == p``."""
+    data = provider.model_dump(mode="python", exclude_defaults=True)
+    data = {"schema_version": provider.schema_version, **data}
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return f"{SCHEMA_COMMENT}\n{body}"

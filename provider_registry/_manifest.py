@@ -1,0 +1,377 @@
+"""The manifest format, schema_version 1, as pydantic models.
+
+These models are the single source of ``schemas/provider.schema.json``: field docstrings become
+the schema's descriptions, so an editor shows them on hover. Unknown keys are errors everywhere.
+Rules that JSON Schema cannot state (a model's output limit within its context window, aliases
+unique within a provider, ...) live in ``semantic_problems``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+__all__ = [
+    "MAX_PRICE",
+    "PATTERN_HINTS",
+    "SCHEMA_VERSION",
+    "Api",
+    "Auth",
+    "Model",
+    "Param",
+    "Price",
+    "Provider",
+    "SendAs",
+    "Source",
+    "semantic_problems",
+]
+
+SCHEMA_VERSION = 1
+MAX_PRICE = Decimal(1000)
+"""USD per 1M tokens above which a price is taken for a unit mistake (a per-1M figure written
+into a per-token field inflates it 1,000,000x; no listed model costs this much)."""
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+ENV_NAME = r"^[A-Z][A-Z0-9_]*$"
+MODEL_ID = r"^[^\s\x00-\x1f]+$"
+HEADER_NAME = r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"  # RFC 9110 token
+ENDPOINT = r"^[a-z0-9.-]+(:[0-9]+)?(/[^\s/?#]+)*/?$"
+OWNER_RULE = r"^[^\s*]+\*?$"
+
+URL_PATTERN = r"^https?://\S+$"
+PATTERN_HINTS = {
+    ENV_NAME: "environment variable names are UPPER_SNAKE_CASE",
+    SLUG: "ids and aliases are lower-case letters, digits, '-' and '_'",
+    MODEL_ID: "model ids hold no spaces or control characters",
+    HEADER_NAME: "not a valid HTTP header name",
+    ENDPOINT: "write host[:port][/path], lower-case, without a scheme",
+    URL_PATTERN: "write a full https:// URL",
+}
+"""What to tell a person whose value fails one of the patterns above."""
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=64)]
+EnvName = Annotated[str, StringConstraints(pattern=ENV_NAME, max_length=128)]
+ModelId = Annotated[str, StringConstraints(pattern=MODEL_ID, max_length=256)]
+HeaderName = Annotated[str, StringConstraints(pattern=HEADER_NAME, max_length=128)]
+Url = Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2048)]
+Endpoint = Annotated[str, StringConstraints(pattern=ENDPOINT, max_length=512)]
+OwnerRule = Annotated[str, StringConstraints(pattern=OWNER_RULE, max_length=256)]
+Count = Annotated[int, Field(strict=True, gt=0, le=1_000_000_000)]
+
+
+def _number_not_text(value: Any) -> Any:
+    # YAML prices arrive as int or Decimal. Refuse text and booleans so "0.22" in quotes or
+    # `true` cannot slip through as a price.
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("a price must be a number, written without quotes")
+    return value
+
+
+Usd = Annotated[
+    Decimal,
+    BeforeValidator(_number_not_text),
+    Field(ge=0, allow_inf_nan=False),
+    WithJsonSchema({"type": "number", "minimum": 0}),
+]
+
+Dialect = Literal["openai", "anthropic"]
+Mode = Literal[
+    "chat",
+    "completion",
+    "responses",
+    "embedding",
+    "rerank",
+    "moderation",
+    "image_generation",
+    "audio_transcription",
+    "audio_speech",
+]
+Capability = Literal[
+    "streaming",
+    "system_messages",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "json_mode",
+    "json_schema",
+    "vision",
+    "pdf_input",
+    "audio_input",
+    "audio_output",
+    "reasoning",
+    "prompt_caching",
+    "web_search",
+]
+Status = Literal["experimental", "ga", "deprecated", "retired"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Source(_Strict):
+    """Where figures in this manifest come from, and when they were last checked."""
+
+    name: str = Field(min_length=1)
+    """What the source is, e.g. "W&B Inference docs" or "models.dev snapshot"."""
+    url: Url | None = None
+    """Where to read it."""
+    checked: datetime.date | None = None
+    """The date the figures were last compared with the source (YYYY-MM-DD)."""
+
+
+class Api(_Strict):
+    """How requests reach the provider."""
+
+    dialect: Dialect
+    """Request shape: openai (chat completions) or anthropic (messages)."""
+    base_url: str = Field(pattern=URL_PATTERN, max_length=2048)
+    """Default base URL, without the dialect's path. May hold ${VAR} for per-account hosts."""
+    base_url_env: EnvName | None = None
+    """Environment variable that overrides base_url when set (a proxy, a local server)."""
+    endpoints: list[Endpoint] = Field(default_factory=list)
+    """host[:port][/path] entries that identify this provider from an api_base. Matched by exact
+    host and whole path segments, never as a substring."""
+    headers: dict[HeaderName, str] = Field(default_factory=dict)
+    """Static headers sent on every request (e.g. an API version)."""
+
+
+class Auth(_Strict):
+    """Where the API key comes from and how it is sent."""
+
+    env: list[EnvName] = Field(default_factory=list)
+    """Environment variables holding the key, in order; the first one set wins."""
+    header: HeaderName = "Authorization"
+    """Header that carries the key."""
+    scheme: str | None = Field(default="Bearer", pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
+    """Prefix before the key in the header ("Bearer"); omit for a bare key."""
+    required: bool = True
+    """False for servers that need no key (local Ollama, vLLM, LM Studio)."""
+
+
+class SendAs(_Strict):
+    """Where a parameter travels: exactly one of header, body or query."""
+
+    header: HeaderName | None = None
+    """Sent as this HTTP header."""
+    body: str | None = Field(default=None, min_length=1)
+    """Sent as this top-level field of the JSON body."""
+    query: str | None = Field(default=None, min_length=1)
+    """Sent as this URL query parameter."""
+
+
+class Param(_Strict):
+    """A provider-specific parameter beyond the dialect's own."""
+
+    send_as: SendAs
+    """Where the value is sent."""
+    required: bool = False
+    """Whether a request without a value is refused before it is sent."""
+    env: EnvName | None = None
+    """Environment variable that supplies the value when none is passed."""
+    default: str | None = None
+    """Value used when neither an argument nor the env var gives one."""
+    pattern: str | None = None
+    """Regular expression a value must match in full."""
+    description: str | None = None
+    """What the parameter means, for people."""
+
+
+class Price(_Strict):
+    """USD per 1M tokens. Written as decimals and read as Decimal, never as binary floats."""
+
+    input: Usd | None = None
+    """Prompt tokens."""
+    output: Usd | None = None
+    """Completion tokens (reasoning included)."""
+    cache_read: Usd | None = None
+    """Prompt tokens served from the provider's cache."""
+    cache_write: Usd | None = None
+    """Prompt tokens written to the provider's cache."""
+
+
+class Model(_Strict):
+    """One model in the provider's table, keyed by the id sent on the wire."""
+
+    aliases: list[ModelId] = Field(default_factory=list)
+    """Other names that resolve to this model (the wire id is always the table key)."""
+    mode: Mode = "chat"
+    """What kind of endpoint serves it."""
+    context_window: Count | None = None
+    """Most tokens in prompt plus completion."""
+    max_output_tokens: Count | None = None
+    """Most completion tokens, only where the provider publishes a limit."""
+    price: Price | None = None
+    """Prices; leave out when the provider publishes none (cost is then unknown, not zero)."""
+    supports: list[Capability] = Field(default_factory=list)
+    """Capabilities the provider serves for this model."""
+    status: Status = "ga"
+    """Lifecycle: experimental, ga, deprecated (still served) or retired (no longer served)."""
+    deprecated_on: datetime.date | None = None
+    """When the deprecation was announced or took effect."""
+    retired_on: datetime.date | None = None
+    """When the model stopped (or stops) being served."""
+    replacement: ModelId | None = None
+    """The model id to use instead, in this provider's table."""
+
+
+class Provider(_Strict):
+    """One LLM API provider: endpoint, credentials, parameters and model table."""
+
+    schema_version: Literal[1]
+    """Manifest format version; this schema describes version 1."""
+    id: Slug
+    """The provider's slug, the prefix in "<id>/<model>"."""
+    name: str = Field(min_length=1)
+    """Display name."""
+    docs_url: Url | None = None
+    """The provider's API documentation."""
+    aliases: list[Slug] = Field(default_factory=list)
+    """Other prefixes that select this provider (e.g. LiteLLM's "together_ai")."""
+    owns: list[OwnerRule] = Field(default_factory=list)
+    """Bare model names this provider owns even where others list them too: an exact name or a
+    prefix ending in '*' (e.g. "gpt-*")."""
+    api: Api
+    auth: Auth = Field(default_factory=Auth)
+    params: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")], Param] = Field(
+        default_factory=dict
+    )
+    """Provider-specific parameters, by the keyword name callers pass to resolve()."""
+    sources: list[Source] = Field(default_factory=list)
+    """Where this manifest's facts and figures come from."""
+    models: dict[ModelId, Model] = Field(default_factory=dict)
+    """The model table, keyed by wire id."""
+
+
+Problems = list[tuple[tuple[str | int, ...], str, str | None]]
+"""(path, message, hint) triples, located by the caller."""
+
+
+def semantic_problems(p: Provider) -> Problems:
+    """Rules beyond the JSON Schema, with the path each one is about."""
+    found: Problems = []
+    found += _url_problems(("api", "base_url"), p.api.base_url)
+    if p.docs_url:
+        found += _url_problems(("docs_url",), p.docs_url)
+    for i, src in enumerate(p.sources):
+        if src.url:
+            found += _url_problems(("sources", i, "url"), src.url)
+    for name, param in p.params.items():
+        found += _param_problems(("params", name), param)
+    if p.auth.required and not p.auth.env:
+        found.append(
+            (
+                ("auth", "env"),
+                "a key is required but no environment variable is named",
+                "list the provider's key variable, or set auth.required: false",
+            )
+        )
+    seen = {model_id: model_id for model_id in p.models}
+    for model_id, m in p.models.items():
+        for i, alias in enumerate(m.aliases):
+            other = seen.get(alias)
+            if other is not None and other != model_id:
+                what = "a model id" if alias == other else f"an alias of {other!r}"
+                found.append(
+                    (("models", model_id, "aliases", i), f"{alias!r} is already {what}", None)
+                )
+            seen[alias] = model_id
+        found += _model_problems(p, model_id, m)
+    return found
+
+
+def _model_problems(p: Provider, model_id: str, m: Model) -> Problems:
+    found: Problems = []
+    base = ("models", model_id)
+    if m.context_window and m.max_output_tokens and m.max_output_tokens > m.context_window:
+        found.append(
+            (
+                (*base, "max_output_tokens"),
+                f"{m.max_output_tokens} is above the context window of {m.context_window}",
+                "the output limit cannot exceed the context window",
+            )
+        )
+    if m.price:
+        for field, value in m.price:
+            if value is not None and value > MAX_PRICE:
+                found.append(
+                    (
+                        (*base, "price", field),
+                        f"{value} USD per 1M tokens is above {MAX_PRICE}",
+                        "prices are per 1M tokens; was a per-token figure scaled twice?",
+                    )
+                )
+    if m.replacement is not None and m.replacement not in p.models:
+        found.append(
+            (
+                (*base, "replacement"),
+                f"{m.replacement!r} is not in this provider's model table",
+                None,
+            )
+        )
+    if m.status == "retired" and m.retired_on is None:
+        found.append(((*base, "retired_on"), "a retired model needs its retired_on date", None))
+    return found
+
+
+def _param_problems(path: tuple[str | int, ...], param: Param) -> Problems:
+    found: Problems = []
+    where = [v for v in (param.send_as.header, param.send_as.body, param.send_as.query) if v]
+    if len(where) != 1:
+        found.append(
+            (
+                (*path, "send_as"),
+                "give exactly one of header, body or query",
+                None,
+            )
+        )
+    if param.pattern is not None:
+        try:
+            rx = re.compile(param.pattern)
+        except re.error as exc:
+            found.append(((*path, "pattern"), f"not a valid regular expression: {exc}", None))
+        else:
+            if param.default is not None and not rx.fullmatch(param.default):
+                found.append(((*path, "default"), "the default does not match the pattern", None))
+    return found
+
+
+def _url_problems(path: tuple[str | int, ...], url: str) -> Problems:
+    if "${" in url:
+        check = re.sub(r"\$\{[A-Z][A-Z0-9_]*\}", "placeholder", url)
+        if "${" in check or "$" in check:
+            return [(path, "a ${VAR} reference must name an UPPER_SNAKE variable", None)]
+        url = check
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 -- raises ValueError on a bad port
+    except ValueError as exc:
+        return [(path, f"not a valid URL: {exc}", None)]
+    if parts.username or parts.password:
+        return [(path, "URLs must not hold credentials", "put the key in auth.env instead")]
+    if not host:
+        return [(path, "the URL has no host", None)]
+    if parts.scheme != "https" and host not in LOOPBACK_HOSTS:
+        return [
+            (
+                path,
+                f"{url!r} is not https",
+                "plain http is allowed only for localhost, 127.0.0.1 and ::1",
+            )
+        ]
+    return []

@@ -1,0 +1,424 @@
+"""Manifests to an immutable, indexed ``Registry``.
+
+Search path, later overriding earlier by provider id: the built-in ``providers/``, then each
+directory in ``PROVIDER_REGISTRY_PATH`` (os.pathsep-separated), then paths given in code or on the
+command line. Two manifests with one id in the same place are an error; across places the later one
+replaces the earlier and the replacement is reported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+from urllib.parse import urlsplit
+
+from ._errors import ManifestError, Problem
+from ._loader import manifest_from_document, read_document, render_path
+from ._manifest import LOOPBACK_HOSTS, Model, Param, Provider
+from ._paths import data_dir
+from ._yaml import Document
+
+__all__ = [
+    "ENV_PATH",
+    "Override",
+    "ProviderEntry",
+    "Registry",
+    "builtin_dir",
+    "collect",
+    "default_registry",
+    "load_registry",
+    "search_path",
+]
+
+ENV_PATH = "PROVIDER_REGISTRY_PATH"
+
+
+def builtin_dir() -> Path:
+    """The directory of the built-in manifests."""
+    return data_dir("providers")
+
+
+@dataclasses.dataclass(frozen=True)
+class Override:
+    """A manifest that replaced an earlier one with the same provider id."""
+
+    provider_id: str
+    file: str
+    replaced: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Collection:
+    """What reading a search path found: the winning manifests, their files, every problem."""
+
+    providers: dict[str, Provider]
+    files: dict[str, str]
+    problems: list[Problem]
+    overrides: list[Override]
+    file_count: int
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+
+Check = Callable[[Document, str], list[Problem]]
+
+
+def search_path(
+    paths: Iterable[str | os.PathLike[str]] = (), *, builtin: bool = True, env: bool = True
+) -> list[Path]:
+    """The directories and files to read, in order (later wins)."""
+    layers: list[Path] = [builtin_dir()] if builtin else []
+    if env:
+        layers += [Path(d) for d in os.environ.get(ENV_PATH, "").split(os.pathsep) if d]
+    layers += [Path(p) for p in paths]
+    return layers
+
+
+def _manifest_files(layer: Path) -> list[Path] | Problem:
+    if layer.is_dir():
+        return sorted(p for p in layer.iterdir() if p.suffix in (".yaml", ".yml"))
+    if layer.exists() or layer.is_symlink():
+        return [layer]
+    return Problem(str(layer), None, None, "", "no such file or directory")
+
+
+def _display(path: Path) -> str:
+    """The path as people expect to see it: relative when under the working directory."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def collect(layers: Sequence[Path], check: Check | None = None) -> Collection:
+    """Read every manifest of every layer; never stops at the first bad file."""
+    providers: dict[str, Provider] = {}
+    files: dict[str, str] = {}
+    docs: dict[str, Document] = {}
+    problems: list[Problem] = []
+    overrides: list[Override] = []
+    seen_real: set[Path] = set()
+    count = 0
+    for layer in layers:
+        listing = _manifest_files(layer)
+        if isinstance(listing, Problem):
+            problems.append(listing)
+            continue
+        in_layer: dict[str, str] = {}
+        for path in listing:
+            real = path.resolve() if path.exists() else path
+            if real in seen_real:  # the same file reached twice (e.g. `validate providers/`)
+                continue
+            seen_real.add(real)
+            count += 1
+            name = _display(path)
+            try:
+                doc = read_document(path, name)
+                found = check(doc, name) if check else []
+                if found:
+                    problems += found
+                    continue
+                provider = manifest_from_document(doc, name)
+            except ManifestError as exc:
+                problems += exc.problems
+                continue
+            pid = provider.id
+            if pid in in_layer:
+                mark = doc.locate(("id",))
+                problems.append(
+                    Problem(
+                        name,
+                        mark.line if mark else None,
+                        mark.column if mark else None,
+                        "id",
+                        f"provider id {pid!r} is also defined in {in_layer[pid]}",
+                        "each provider id may appear once per directory",
+                    )
+                )
+                continue
+            in_layer[pid] = name
+            if pid in files:
+                overrides.append(Override(pid, name, files[pid]))
+                problems.append(
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        "",
+                        f"provider {pid!r} replaces the one in {files[pid]}",
+                        severity="notice",
+                    )
+                )
+            providers[pid] = provider
+            files[pid] = name
+            docs[pid] = doc
+    problems += _cross_problems(providers, files, docs)
+    return Collection(providers, files, problems, overrides, count)
+
+
+def _cross_problems(
+    providers: Mapping[str, Provider], files: Mapping[str, str], docs: Mapping[str, Document]
+) -> list[Problem]:
+    """Rules across manifests: prefixes and endpoints must each select one provider."""
+    found: list[Problem] = []
+
+    def at(pid: str, path: tuple[str | int, ...], message: str) -> Problem:
+        mark = docs[pid].locate(path)
+        return Problem(
+            files[pid],
+            mark.line if mark else None,
+            mark.column if mark else None,
+            render_path(path),
+            message,
+        )
+
+    prefixes: dict[str, str] = {pid: pid for pid in providers}
+    for pid, p in providers.items():
+        for i, alias in enumerate(p.aliases):
+            owner = prefixes.get(alias)
+            if owner is not None and owner != pid:
+                what = "the id" if alias == owner else "an alias"
+                found.append(at(pid, ("aliases", i), f"{alias!r} is already {what} of {owner!r}"))
+            else:
+                prefixes[alias] = pid
+    endpoints: dict[tuple[str, int | None, tuple[str, ...]], str] = {}
+    for pid, p in providers.items():
+        for i, raw in enumerate(p.api.endpoints):
+            key = _endpoint_key(raw)
+            owner = endpoints.setdefault(key, pid)
+            if owner != pid:
+                found.append(
+                    at(pid, ("api", "endpoints", i), f"endpoint {raw!r} is also {owner!r}'s")
+                )
+    return found
+
+
+def _endpoint_key(endpoint: str) -> tuple[str, int | None, tuple[str, ...]]:
+    parts = urlsplit(f"//{endpoint}")
+    return (parts.hostname or "", parts.port, tuple(s for s in parts.path.split("/") if s))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ProviderEntry:
+    """A provider with everything resolve() needs precomputed."""
+
+    manifest: Provider
+    file: str
+    models: Mapping[str, str]  # model id or alias -> model id
+    params: tuple[tuple[str, Param, re.Pattern[str] | None], ...]
+    trusted: tuple[tuple[str, int | None, tuple[str, ...]], ...]  # endpoints + base host/path
+
+    @classmethod
+    def build(cls, p: Provider, file: str) -> ProviderEntry:
+        models: dict[str, str] = {}
+        for model_id, m in p.models.items():
+            models[model_id] = model_id
+            for alias in m.aliases:
+                models.setdefault(alias, model_id)
+        params = tuple(
+            (name, spec, re.compile(spec.pattern) if spec.pattern else None)
+            for name, spec in p.params.items()
+        )
+        trusted = {_endpoint_key(e) for e in p.api.endpoints}
+        if "${" not in p.api.base_url:
+            trusted.add(_url_key(p.api.base_url))
+        return cls(p, file, MappingProxyType(models), params, tuple(sorted(trusted, key=str)))
+
+    @property
+    def id(self) -> str:
+        return self.manifest.id
+
+    def model(self, name: str) -> tuple[str, Model] | None:
+        model_id = self.models.get(name)
+        return None if model_id is None else (model_id, self.manifest.models[model_id])
+
+    def trusts(self, api_base: str) -> bool:
+        """Whether api_base lies under one of this provider's own endpoints or its base URL."""
+        host, port, segments = _url_key(api_base)
+        if not api_base.strip().lower().startswith("https://") and host not in LOOPBACK_HOSTS:
+            return False  # never hand a stored key to plain http off this machine
+        return any(
+            h == host and (p is None or p == port) and segments[: len(s)] == s
+            for h, p, s in self.trusted
+        )
+
+
+def _url_key(url: str) -> tuple[str, int | None, tuple[str, ...]]:
+    """(host, port, path segments) of a URL, normalised; ``..`` and ``.`` segments resolved."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").rstrip(".")
+        port = parts.port
+    except ValueError:
+        return ("", None, ())
+    segments: list[str] = []
+    for seg in parts.path.split("/"):
+        if seg == "..":
+            if segments:
+                segments.pop()
+        elif seg and seg != ".":
+            segments.append(seg)
+    return (host, port, tuple(segments))
+
+
+class Registry:
+    """An immutable set of providers with the indexes resolve() uses. Build with load_registry().
+
+    >>> reg = load_registry()
+    >>> reg.provider("wandb").api.base_url
+    'https://api.inference.wandb.ai/v1'
+    """
+
+    __slots__ = ("_bare", "_entries", "_hosts", "_owner_exact", "_owner_prefix", "_prefix", "files")
+
+    def __init__(self, providers: Mapping[str, Provider], files: Mapping[str, str]) -> None:
+        entries = {pid: ProviderEntry.build(p, files.get(pid, "")) for pid, p in providers.items()}
+        prefix: dict[str, str] = {}
+        bare: dict[str, list[tuple[str, str]]] = {}
+        owner_exact: dict[str, list[str]] = {}
+        owner_prefix: dict[int, dict[str, list[str]]] = {}
+        hosts: dict[str, list[tuple[int | None, tuple[str, ...], str]]] = {}
+        for pid, entry in entries.items():
+            p = entry.manifest
+            prefix.setdefault(pid, pid)
+            for alias in p.aliases:
+                prefix.setdefault(alias, pid)
+            for name, model_id in entry.models.items():
+                bare.setdefault(name, []).append((pid, model_id))
+            for rule in p.owns:
+                if rule.endswith("*"):
+                    stem = rule[:-1]
+                    owner_prefix.setdefault(len(stem), {}).setdefault(stem, []).append(pid)
+                else:
+                    owner_exact.setdefault(rule, []).append(pid)
+            for endpoint in p.api.endpoints:
+                host, port, segments = _endpoint_key(endpoint)
+                hosts.setdefault(host, []).append((port, segments, pid))
+        for candidates in hosts.values():
+            candidates.sort(key=lambda c: -len(c[1]))
+        self._entries: Mapping[str, ProviderEntry] = MappingProxyType(entries)
+        self._prefix: Mapping[str, str] = MappingProxyType(prefix)
+        self._bare = MappingProxyType({k: tuple(v) for k, v in bare.items()})
+        self._owner_exact = MappingProxyType({k: tuple(v) for k, v in owner_exact.items()})
+        self._owner_prefix = tuple(
+            (n, MappingProxyType({k: tuple(v) for k, v in table.items()}))
+            for n, table in sorted(owner_prefix.items(), reverse=True)
+        )
+        self._hosts = MappingProxyType({k: tuple(v) for k, v in hosts.items()})
+        self.files: Mapping[str, str] = MappingProxyType(dict(files))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if hasattr(self, "files"):
+            raise AttributeError("Registry is immutable")
+        object.__setattr__(self, name, value)
+
+    def __repr__(self) -> str:
+        return f"<Registry: {len(self._entries)} providers>"
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, provider_id: object) -> bool:
+        return provider_id in self._prefix
+
+    @property
+    def providers(self) -> Mapping[str, Provider]:
+        """Manifests by provider id."""
+        return MappingProxyType({pid: e.manifest for pid, e in self._entries.items()})
+
+    def provider(self, id_or_alias: str) -> Provider:
+        """The manifest selected by a provider id or alias; KeyError if none."""
+        return self._entries[self._prefix[id_or_alias]].manifest
+
+    # The lookups below are the resolver's; each is a few dictionary reads.
+
+    def entry_for_prefix(self, prefix: str) -> ProviderEntry | None:
+        pid = self._prefix.get(prefix)
+        return None if pid is None else self._entries[pid]
+
+    def entry(self, provider_id: str) -> ProviderEntry:
+        return self._entries[provider_id]
+
+    def listed_by(self, model: str) -> tuple[tuple[str, str], ...]:
+        """(provider id, model id) of every provider listing ``model`` as an id or alias."""
+        return self._bare.get(model, ())
+
+    def owners_of(self, model: str) -> tuple[str, ...]:
+        """Providers whose ownership rules claim ``model``; the most specific rule wins."""
+        found = self._owner_exact.get(model)
+        if found:
+            return found
+        for length, table in self._owner_prefix:
+            found = table.get(model[:length])
+            if found:
+                return found
+        return ()
+
+    def providers_for_base(self, api_base: str) -> tuple[str, ...]:
+        """Providers whose endpoint matches ``api_base``: exact host, whole path segments,
+        longest match. Several only when they declare the very same endpoint."""
+        host, port, segments = _url_key(api_base)
+        best: list[str] = []
+        best_len = -1
+        for ep_port, ep_segments, pid in self._hosts.get(host, ()):
+            if ep_port is not None and ep_port != port:
+                continue
+            n = len(ep_segments)
+            if n < best_len:
+                break
+            if segments[:n] == ep_segments:
+                best_len = n
+                best.append(pid)
+        return tuple(best)
+
+    def names(self) -> list[str]:
+        """Every "provider/model" and bare model name, for suggestions."""
+        out = list(self._bare)
+        for pid, entry in self._entries.items():
+            out += [f"{pid}/{name}" for name in entry.models]
+        return out
+
+    def prefixes(self) -> list[str]:
+        return list(self._prefix)
+
+
+def load_registry(
+    paths: Iterable[str | os.PathLike[str]] = (), *, builtin: bool = True, env: bool = True
+) -> Registry:
+    """Load the built-in manifests, then PROVIDER_REGISTRY_PATH, then ``paths``.
+
+    Raises ManifestError listing every problem in every file.
+
+    >>> reg = load_registry(paths=["my-providers/"])  # doctest: +SKIP
+    """
+    found = collect(search_path(paths, builtin=builtin, env=env))
+    errors = [p for p in found.problems if p.severity == "error"]
+    if errors:
+        raise ManifestError(errors)
+    return Registry(found.providers, found.files)
+
+
+_default: Registry | None = None
+_default_lock = threading.Lock()
+
+
+def default_registry() -> Registry:
+    """The registry resolve() uses when none is given: loaded once, on first use, then reused.
+
+    PROVIDER_REGISTRY_PATH is read at that first load.
+    """
+    global _default
+    reg = _default
+    if reg is None:
+        with _default_lock:
+            if _default is None:
+                _default = load_registry()
+            reg = _default
+    return reg

@@ -1,0 +1,287 @@
+"""A model string to a ``Resolution``: which provider, which wire id, where, with which key.
+
+Detection, first rule that applies wins:
+
+1. ``provider=`` given: that provider (id or alias).
+2. ``<prefix>/<rest>`` where the prefix is a provider id or alias: that provider, model ``<rest>``
+   (which may hold more slashes). One refinement: when ``api_base`` selects another provider whose
+   table lists the whole string (``openai/gpt-oss-120b`` at W&B), that provider wins.
+3. ``api_base`` given: the provider whose endpoint matches it by exact host and whole path
+   segments, longest match.
+4. A bare name: the provider whose ownership rule claims it (most specific rule), else the one
+   provider listing it as a model id or alias.
+5. Otherwise UnknownModelError with close matches (or UnknownProviderError for an unknown prefix).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import re
+import warnings
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from ._errors import (
+    AmbiguousModelError,
+    DeprecatedModelWarning,
+    InvalidParameterError,
+    MissingParameterError,
+    RetiredModelError,
+    UnknownModelError,
+    UnknownProviderError,
+)
+from ._manifest import Model, Provider
+from ._registry import ProviderEntry, Registry, default_registry
+from ._secrets import mask_secret
+
+__all__ = ["Resolution", "resolve"]
+
+_VAR = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Resolution:
+    """Everything needed to call one model at one provider. Immutable; the key never shows.
+
+    >>> r = resolve("wandb/Llama-3.1-8B-Instruct", api_key="sk-test-123456789")
+    >>> r.provider_id, r.model
+    ('wandb', 'meta-llama/Llama-3.1-8B-Instruct')
+    >>> r
+    Resolution(provider_id='wandb', model='meta-llama/Llama-3.1-8B-Instruct', \
+api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
+    """
+
+    provider_id: str
+    """The provider's id."""
+    model: str
+    """The model id sent on the wire (an alias is replaced by the real id)."""
+    model_info: Model | None
+    """The model's table entry; None when the provider's table lacks it."""
+    api_base: str
+    """Base URL requests go to, without a trailing slash."""
+    api_key: str | None
+    """The key, or None when none was given or found (or it was withheld: see key_source)."""
+    params: Mapping[str, str]
+    """Provider-specific parameter values, by name (explicit, then env var, then default)."""
+    key_source: str | None
+    """Where the key came from ("api_key=" or the env var's name), or why it is missing."""
+    provider: Provider = dataclasses.field(compare=False)
+    """The provider's manifest."""
+
+    @property
+    def dialect(self) -> str:
+        return self.provider.api.dialect
+
+    def __repr__(self) -> str:
+        return (
+            f"Resolution(provider_id={self.provider_id!r}, model={self.model!r}, "
+            f"api_base={self.api_base!r}, api_key={mask_secret(self.api_key)!r}, "
+            f"params={dict(self.params)!r})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary with the key masked; its keys are stable."""
+        info = self.model_info
+        return {
+            "provider": self.provider_id,
+            "model": self.model,
+            "dialect": self.dialect,
+            "api_base": self.api_base,
+            "api_key": mask_secret(self.api_key),
+            "key_source": self.key_source,
+            "params": dict(self.params),
+            "model_info": None if info is None else info.model_dump(mode="json", exclude_none=True),
+        }
+
+
+def resolve(
+    model: str,
+    *,
+    provider: str | None = None,
+    api_base: str | None = None,
+    api_key: str | None = None,
+    registry: Registry | None = None,
+    strict: bool = False,
+    trust_api_base: bool = False,
+    **params: str,
+) -> Resolution:
+    """Turn a model string into a Resolution (see the module docstring for the rules).
+
+    Never fails for a missing key or a missing required parameter: metadata look-ups need
+    neither. Raises a LookupFailedError subclass when no provider or model is found,
+    RetiredModelError for a retired model, InvalidParameterError for an unknown parameter or a
+    value the manifest refuses. A deprecated model resolves with a DeprecatedModelWarning.
+
+    A key from the environment goes only to a trusted base: the manifest's base URL and
+    endpoints, or the operator's base-URL env var. An ``api_base`` outside them gets no
+    environment key unless ``trust_api_base=True``.
+
+    >>> resolve("gpt-4o").provider_id
+    'openai'
+    """
+    reg = registry if registry is not None else default_registry()
+    if not isinstance(model, str) or not model.strip():
+        raise UnknownModelError(str(model), reason="the model name is empty")
+    entry, name = _detect(reg, model, provider, api_base)
+    found = entry.model(name)
+    if found is not None:
+        wire, info = found
+        _check_lifecycle(entry, wire, info)
+    elif strict:
+        close = difflib.get_close_matches(name, list(entry.models), n=3)
+        raise UnknownModelError(name, close, provider=entry.id, reason="not in its model table")
+    else:
+        wire, info = name, None
+    base, trusted = _base(entry, api_base, trust_api_base)
+    key, source = _key(entry, api_key, trusted)
+    return Resolution(
+        provider_id=entry.id,
+        model=wire,
+        model_info=info,
+        api_base=base,
+        api_key=key,
+        params=_params(entry, params) if (params or entry.params) else _EMPTY,
+        key_source=source,
+        provider=entry.manifest,
+    )
+
+
+def _detect(
+    reg: Registry, model: str, provider: str | None, api_base: str | None
+) -> tuple[ProviderEntry, str]:
+    if provider is not None:
+        entry = reg.entry_for_prefix(provider)
+        if entry is None:
+            raise UnknownProviderError(provider, _close(provider, reg.prefixes()))
+        head, sep, rest = model.partition("/")
+        if sep and reg.entry_for_prefix(head) is entry and model not in entry.models:
+            return entry, rest
+        return entry, model
+
+    head, sep, rest = model.partition("/")
+    if sep:
+        entry = reg.entry_for_prefix(head)
+        if entry is not None:
+            if api_base is not None:
+                for pid in reg.providers_for_base(api_base):
+                    other = reg.entry(pid)
+                    if other is not entry and model in other.models:
+                        return other, model
+            if not rest:
+                raise UnknownModelError(model, reason="nothing follows the provider prefix")
+            return entry, rest
+
+    if api_base is not None:
+        pids = reg.providers_for_base(api_base)
+        if len(pids) > 1:
+            listing = [pid for pid in pids if model in reg.entry(pid).models]
+            pids = tuple(listing) if listing else pids
+        if len(pids) == 1:
+            return reg.entry(pids[0]), model
+        if pids:
+            raise AmbiguousModelError(model, [f"{pid}/{model}" for pid in pids])
+
+    owners = reg.owners_of(model)
+    if len(owners) == 1:
+        return reg.entry(owners[0]), model
+    listed = reg.listed_by(model)
+    pids = tuple(dict.fromkeys(pid for pid, _ in listed))
+    if len(pids) == 1 and not owners:
+        return reg.entry(pids[0]), model
+    if owners or pids:
+        candidates = [f"{pid}/{model}" for pid in owners] or [f"{p}/{m}" for p, m in listed]
+        raise AmbiguousModelError(model, candidates)
+    if sep and not any(n.startswith(f"{head}/") for n in reg.names()):
+        raise UnknownProviderError(head, _close(head, reg.prefixes()))
+    raise UnknownModelError(model, _close(model, reg.names()))
+
+
+def _close(word: str, choices: list[str]) -> list[str]:
+    return difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
+
+
+def _check_lifecycle(entry: ProviderEntry, wire: str, info: Model) -> None:
+    if info.status == "retired":
+        when = info.retired_on.isoformat() if info.retired_on else None
+        raise RetiredModelError(entry.id, wire, when, info.replacement)
+    if info.status == "deprecated":
+        text = f"{entry.id}/{wire} is deprecated"
+        if info.retired_on:
+            text += f" and will be retired on {info.retired_on.isoformat()}"
+        if info.replacement:
+            text += f"; use {entry.id}/{info.replacement}"
+        warnings.warn(text, DeprecatedModelWarning, stacklevel=3)
+
+
+def _base(entry: ProviderEntry, api_base: str | None, trust: bool) -> tuple[str, bool]:
+    api = entry.manifest.api
+    if api_base is not None:
+        return api_base.rstrip("/"), trust or entry.trusts(api_base)
+    if api.base_url_env:
+        override = os.environ.get(api.base_url_env)
+        if override:
+            return override.rstrip("/"), True
+    base = api.base_url
+    if "${" in base:
+        base = _VAR.sub(lambda m: _env_for_base(entry.id, m[1]), base)
+    return base.rstrip("/"), True
+
+
+def _env_for_base(provider_id: str, var: str) -> str:
+    value = os.environ.get(var)
+    if not value:
+        raise MissingParameterError(provider_id, var, var)
+    return value
+
+
+def _key(entry: ProviderEntry, api_key: str | None, trusted: bool) -> tuple[str | None, str | None]:
+    if api_key is not None:
+        return api_key, "api_key="
+    if not trusted:
+        return None, (
+            "withheld: api_base is outside the provider's endpoints; "
+            "pass api_key= or trust_api_base=True"
+        )
+    for var in entry.manifest.auth.env:
+        value = os.environ.get(var)
+        if value:
+            return value, var
+    return None, None
+
+
+def _params(entry: ProviderEntry, given: Mapping[str, Any]) -> Mapping[str, str]:
+    known = {name for name, _, _ in entry.params}
+    for name in given:
+        if name not in known:
+            close = _close(name, sorted(known))
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else f"it takes: {', '.join(sorted(known))}"
+                if known
+                else "it declares no parameters"
+            )
+            raise InvalidParameterError(entry.id, name, "not a parameter of this provider", hint)
+    values: dict[str, str] = {}
+    for name, spec, rx in entry.params:
+        value = given.get(name)
+        if value is None and spec.env:
+            value = os.environ.get(spec.env) or None
+        if value is None:
+            value = spec.default
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise InvalidParameterError(entry.id, name, f"must be text, not {type(value).__name__}")
+        if "\r" in value or "\n" in value or "\0" in value:
+            raise InvalidParameterError(entry.id, name, "line breaks and NUL are not allowed")
+        if rx is not None and not rx.fullmatch(value):
+            raise InvalidParameterError(
+                entry.id, name, f"{value!r} does not match {spec.pattern}", spec.description
+            )
+        values[name] = value
+    return MappingProxyType(values)

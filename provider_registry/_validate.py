@@ -1,0 +1,131 @@
+"""``registry validate``: every manifest on the search path, against the JSON Schema first and the
+semantic rules second, every problem in every file collected in one report.
+
+jsonschema is imported here only, so a process that merely resolves never pays for it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import os
+from collections.abc import Iterable
+from typing import Any, cast
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+
+from ._errors import Problem
+from ._loader import render_path, show_value
+from ._manifest import PATTERN_HINTS
+from ._registry import Check, Collection, Override, collect, search_path
+from ._schema import schema_path
+from ._yaml import Document
+
+__all__ = ["Report", "validate"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    """The outcome of one validation run."""
+
+    problems: list[Problem]
+    files_checked: int
+    providers: list[str]
+    overrides: list[Override]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON reporter's document; its keys are stable (version 1)."""
+        return {
+            "version": 1,
+            "ok": self.ok,
+            "files_checked": self.files_checked,
+            "providers": self.providers,
+            "error_count": len(self.errors),
+            "problems": [dataclasses.asdict(p) for p in self.problems],
+        }
+
+
+def validate(
+    paths: Iterable[str | os.PathLike[str]] = (), *, builtin: bool = True, env: bool = True
+) -> Report:
+    """Validate the built-in manifests, PROVIDER_REGISTRY_PATH, and ``paths`` (files or dirs)."""
+    found: Collection = collect(search_path(paths, builtin=builtin, env=env), _schema_check())
+    problems = sorted(
+        found.problems, key=lambda p: (p.file or "", p.line or 0, p.column or 0, p.path)
+    )
+    return Report(problems, found.file_count, sorted(found.providers), found.overrides)
+
+
+def _schema_check() -> Check:
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+
+    def check(doc: Document, file: str) -> list[Problem]:
+        found: list[Problem] = []
+        for error in validator.iter_errors(doc.data):
+            found += _translate(error, doc, file)
+        return found
+
+    return check
+
+
+def _translate(error: ValidationError, doc: Document, file: str) -> list[Problem]:
+    if error.context:
+        inner = best_match(error.context)
+        if inner is not None:
+            return _translate(inner, doc, file)
+    path = tuple(error.absolute_path)
+    instance = error.instance
+    kind = error.validator
+    schema = error.schema if isinstance(error.schema, dict) else {}
+
+    def at(
+        where: tuple[Any, ...], message: str, hint: str | None = None, key: bool = False
+    ) -> Problem:
+        mark = doc.locate(where, key=key)
+        return Problem(
+            file, mark.line if mark else None, mark.column if mark else None,
+            render_path(where), message, hint,
+        )  # fmt: skip
+
+    if kind == "additionalProperties" and isinstance(instance, dict):
+        allowed = sorted(schema.get("properties", {}))
+        problems = []
+        for extra in instance:
+            if extra in allowed:
+                continue
+            close = difflib.get_close_matches(extra, allowed, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
+            problems.append(at((*path, extra), f"unknown key {extra!r}", hint, key=True))
+        return problems
+    if kind == "required" and isinstance(instance, dict):
+        return [
+            at(path, f"missing required key {name!r}")
+            for name in cast(list[str], error.validator_value)
+            if name not in instance
+        ]
+    if kind == "propertyNames":
+        return [at(path, f"key {show_value(instance)}: {error.message}", key=True)]
+    shown = show_value(instance)
+    value: Any = error.validator_value
+    messages = {
+        "minimum": f"{shown} is less than the minimum of {value}",
+        "exclusiveMinimum": f"{shown} must be greater than {value}",
+        "maximum": f"{shown} is more than the maximum of {value}",
+        "type": f"{shown} is not of type {value!r}",
+        "pattern": f"{shown} does not match {value!r}",
+        "enum": f"{shown} is not one of {', '.join(repr(v) for v in value or [])}",
+        "const": f"{shown} should be {value!r}",
+    }
+    message = messages.get(str(kind), error.message)
+    return [at(path, message, PATTERN_HINTS.get(str(value)) if kind == "pattern" else None)]

@@ -1,0 +1,214 @@
+"""Safe, bounded YAML reading that remembers where every key and value came from.
+
+Only PyYAML's safe constructors for plain data are used (no tags beyond the core schema),
+duplicate keys are refused naming both lines, and the input's size, nesting depth and
+alias-expanded node count are bounded, so a hostile file costs little to reject.
+Numbers with a fraction are read as Decimal straight from their text (prices must not pass
+through binary floats); dates stay text (pydantic parses them), which keeps the data JSON-like
+for the JSON Schema check.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "Document", "Mark", "YamlError", "parse_yaml"]
+
+MAX_BYTES = 8 * 1024 * 1024
+"""Largest manifest accepted; the biggest real catalogs are a few hundred KiB."""
+MAX_DEPTH = 32
+"""Deepest nesting accepted; a manifest needs about 5 levels."""
+MAX_NODES = 1_000_000
+"""Most values a file may expand to once aliases are followed (stops "billion laughs")."""
+
+Path = tuple[str | int, ...]
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {f"{_TAG}{t}" for t in ("null", "bool", "int", "float", "str")}
+
+
+@dataclasses.dataclass(frozen=True)
+class Mark:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclasses.dataclass(frozen=True)
+class Document:
+    """Parsed YAML data plus the position of each value and each mapping key, by path."""
+
+    data: Any
+    values: dict[Path, Mark]
+    keys: dict[Path, Mark]
+
+    def locate(self, path: Path, *, key: bool = False) -> Mark | None:
+        """Position of ``path`` (its key if ``key``), else of the nearest enclosing value."""
+        if key and path in self.keys:
+            return self.keys[path]
+        for end in range(len(path), -1, -1):
+            mark = self.values.get(path[:end])
+            if mark is not None:
+                return mark
+        return None
+
+
+class YamlError(Exception):
+    """Unreadable or refused YAML, with the position where it went wrong."""
+
+    def __init__(self, message: str, mark: Mark | None = None, path: Path = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+        self.path = path
+
+
+def _mark(node_or_mark: Any) -> Mark:
+    m = getattr(node_or_mark, "start_mark", node_or_mark)
+    return Mark(m.line + 1, m.column + 1)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that bounds nesting while composing and leaves dates as text."""
+
+    yaml_implicit_resolvers = {  # noqa: RUF012 -- PyYAML's own class attribute, replaced whole
+        first: [(tag, rx) for tag, rx in resolvers if tag != f"{_TAG}timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise YamlError(f"nesting is deeper than {MAX_DEPTH} levels", _mark(event))
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def parse_yaml(source: str | bytes) -> Document:
+    """Parse one YAML document into plain data with positions; raise YamlError if refused."""
+    if isinstance(source, bytes):
+        source = _decode(source)
+    elif len(source) > MAX_BYTES:
+        raise YamlError(f"file is larger than the limit of {MAX_BYTES // (1024 * 1024)} MiB")
+    nul = source.find("\0")
+    if nul >= 0:
+        line = source.count("\n", 0, nul) + 1
+        col = nul - (source.rfind("\n", 0, nul) + 1) + 1
+        raise YamlError("contains a NUL byte; manifests are UTF-8 text", Mark(line, col))
+    loader = _Loader(source)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        text = " ".join(str(s) for s in (exc.context, exc.problem) if s)
+        raise YamlError(f"YAML syntax error: {text}", _mark(mark) if mark else None) from exc
+    except yaml.YAMLError as exc:
+        raise YamlError(f"YAML error: {exc}") from exc
+    finally:
+        loader.dispose()
+    if node is None:
+        raise YamlError("file is empty; a manifest is a mapping of keys", Mark(1, 1))
+    return _Builder(loader).build(node)
+
+
+def _decode(raw: bytes) -> str:
+    if len(raw) > MAX_BYTES:
+        raise YamlError(f"file is larger than the limit of {MAX_BYTES // (1024 * 1024)} MiB")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise YamlError("file is UTF-16; save it as UTF-8", Mark(1, 1))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise YamlError(
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+            Mark(line, col),
+        ) from exc
+
+
+class _Builder:
+    """Turns a composed node graph into plain data, counting every node visited."""
+
+    def __init__(self, loader: _Loader) -> None:
+        self.loader = loader
+        self.count = 0
+        self.values: dict[Path, Mark] = {}
+        self.keys: dict[Path, Mark] = {}
+
+    def build(self, root: Node) -> Document:
+        data = self.value(root, ())
+        return Document(data, self.values, self.keys)
+
+    def value(self, node: Node, path: Path) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise YamlError(
+                f"expands to more than {MAX_NODES:,} values (anchors and aliases used as a bomb?)",
+                _mark(node),
+                path,
+            )
+        self.values.setdefault(path, _mark(node))
+        if isinstance(node, MappingNode) and node.tag == f"{_TAG}map":
+            return self.mapping(node, path)
+        if isinstance(node, SequenceNode) and node.tag == f"{_TAG}seq":
+            return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, ScalarNode) and node.tag in _SCALAR_TAGS:
+            return self.scalar(node, path)
+        raise YamlError(
+            f"the tag {node.tag!r} is not allowed; manifests hold plain text, numbers, "
+            "lists and mappings",
+            _mark(node),
+            path,
+        )
+
+    def mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_seen: dict[str, Mark] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise YamlError("a mapping key must be plain text", _mark(key_node), path)
+            if key_node.tag == f"{_TAG}merge":
+                raise YamlError(
+                    "merge keys ('<<') are not supported; write the keys out",
+                    _mark(key_node),
+                    path,
+                )
+            key = str(key_node.value)
+            here = _mark(key_node)
+            if key in first_seen:
+                raise YamlError(
+                    f"duplicate key {key!r} (first defined on line {first_seen[key].line}); "
+                    "remove one of them",
+                    here,
+                    (*path, key),
+                )
+            first_seen[key] = here
+            key_path = (*path, key)
+            self.keys[key_path] = here
+            result[key] = self.value(value_node, key_path)
+        return result
+
+    def scalar(self, node: ScalarNode, path: Path) -> Any:
+        if node.tag == f"{_TAG}str":
+            return node.value
+        if node.tag == f"{_TAG}float":
+            text = str(node.value).replace("_", "")
+            if text.lower().lstrip("+-") in (".inf", ".nan"):
+                raise YamlError(f"{node.value} is not a finite number", _mark(node), path)
+            try:
+                return Decimal(text)
+            except InvalidOperation:  # YAML 1.1 forms Decimal does not read, e.g. 1:30.5
+                return Decimal(repr(self.loader.construct_yaml_float(node)))
+        return self.loader.construct_object(node, deep=True)
