@@ -25,6 +25,7 @@ from ._yaml import Document
 
 __all__ = [
     "ENV_PATH",
+    "Layer",
     "Override",
     "ProviderEntry",
     "Registry",
@@ -70,23 +71,36 @@ class Collection:
 Check = Callable[[Document, str], list[Problem]]
 
 
+@dataclasses.dataclass(frozen=True)
+class Layer:
+    """One place on the search path; an ``optional`` one may be missing (a warning only)."""
+
+    path: Path
+    optional: bool = False
+
+
 def search_path(
     paths: Iterable[str | os.PathLike[str]] = (), *, builtin: bool = True, env: bool = True
-) -> list[Path]:
+) -> list[Layer]:
     """The directories and files to read, in order (later wins)."""
-    layers: list[Path] = [builtin_dir()] if builtin else []
+    layers: list[Layer] = [Layer(builtin_dir())] if builtin else []
     if env:
-        layers += [Path(d) for d in os.environ.get(ENV_PATH, "").split(os.pathsep) if d]
-    layers += [Path(p) for p in paths]
+        entries = os.environ.get(ENV_PATH, "").split(os.pathsep)
+        layers += [Layer(Path(d), optional=True) for d in entries if d]
+    layers += [Layer(Path(p)) for p in paths]
     return layers
 
 
-def _manifest_files(layer: Path) -> list[Path] | Problem:
-    if layer.is_dir():
-        return sorted(p for p in layer.iterdir() if p.suffix in (".yaml", ".yml"))
-    if layer.exists() or layer.is_symlink():
-        return [layer]
-    return Problem(str(layer), None, None, "", "no such file or directory")
+def _manifest_files(layer: Layer) -> list[Path] | Problem:
+    path = layer.path
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+    if path.exists() or path.is_symlink():
+        return [path]
+    if layer.optional:
+        message = f"no such directory (on {ENV_PATH})"
+        return Problem(str(path), None, None, "", message, severity="warning")
+    return Problem(str(path), None, None, "", "no such file or directory")
 
 
 def _display(path: Path) -> str:
@@ -97,7 +111,7 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def collect(layers: Sequence[Path], check: Check | None = None) -> Collection:
+def collect(layers: Sequence[Layer], check: Check | None = None) -> Collection:
     """Read every manifest of every layer; never stops at the first bad file."""
     providers: dict[str, Provider] = {}
     files: dict[str, str] = {}

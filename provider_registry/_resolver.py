@@ -127,6 +127,8 @@ def resolve(
     if not isinstance(model, str) or not model.strip():
         raise UnknownModelError(str(model), reason="the model name is empty")
     entry, name = _detect(reg, model, provider, api_base)
+    if not name.strip():
+        raise UnknownModelError(model, reason="nothing follows the provider prefix")
     found = entry.model(name)
     if found is not None:
         wire, info = found
@@ -171,8 +173,6 @@ def _detect(
                     other = reg.entry(pid)
                     if other is not entry and model in other.models:
                         return other, model
-            if not rest:
-                raise UnknownModelError(model, reason="nothing follows the provider prefix")
             return entry, rest
 
     if api_base is not None:

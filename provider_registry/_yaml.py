@@ -119,7 +119,36 @@ def parse_yaml(source: str | bytes) -> Document:
         loader.dispose()
     if node is None:
         raise YamlError("file is empty; a manifest is a mapping of keys", Mark(1, 1))
+    _check_expansion(node)
     return _Builder(loader).build(node)
+
+
+def _check_expansion(root: Node) -> None:
+    """Refuse a graph whose aliases expand past MAX_NODES, before anything is expanded.
+
+    Sizes are memoised per node, so this costs one visit per distinct node however large the
+    expansion would be.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if isinstance(node, MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, SequenceNode):
+            total += sum(size(item) for item in node.value)
+        if total > MAX_NODES:
+            raise YamlError(
+                f"expands to more than {MAX_NODES:,} values (anchors and aliases used as a bomb?)",
+                _mark(node),
+            )
+        sizes[id(node)] = total
+        return total
+
+    size(root)
 
 
 def _decode(raw: bytes) -> str:
@@ -139,11 +168,10 @@ def _decode(raw: bytes) -> str:
 
 
 class _Builder:
-    """Turns a composed node graph into plain data, counting every node visited."""
+    """Turns a composed node graph (already checked by _check_expansion) into plain data."""
 
     def __init__(self, loader: _Loader) -> None:
         self.loader = loader
-        self.count = 0
         self.values: dict[Path, Mark] = {}
         self.keys: dict[Path, Mark] = {}
 
@@ -152,13 +180,6 @@ class _Builder:
         return Document(data, self.values, self.keys)
 
     def value(self, node: Node, path: Path) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise YamlError(
-                f"expands to more than {MAX_NODES:,} values (anchors and aliases used as a bomb?)",
-                _mark(node),
-                path,
-            )
         self.values.setdefault(path, _mark(node))
         if isinstance(node, MappingNode) and node.tag == f"{_TAG}map":
             return self.mapping(node, path)

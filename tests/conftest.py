@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from provider_registry import Registry, load_registry
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFESTS = Path(__file__).resolve().parent / "manifests"
+
+# CI: fixed seed, bounded examples. `HYPOTHESIS_PROFILE=deep make test` for many more.
+settings.register_profile(
+    "ci", derandomize=True, max_examples=200, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)  # fmt: skip
+settings.register_profile("deep", max_examples=20_000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# Variables the built-in manifests read. Tests start with none of them set, so a developer's own
+# keys never leak into (or change) a test run.
+_ENV_PREFIXES = ("WANDB_", "OPENAI_", "PROVIDER_REGISTRY_PATH", "ACME_")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(_ENV_PREFIXES):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def builtin() -> Registry:
+    """The built-in registry, loaded once (tests must not mutate the environment it saw)."""
+    return load_registry(env=False)
+
+
+MINIMAL = """\
+schema_version: 1
+id: {id}
+name: {name}
+api:
+  dialect: openai
+  base_url: {base_url}
+  endpoints: [{endpoint}]
+auth:
+  env: [{key_env}]
+models:
+{models}
+"""
+
+
+def manifest_text(
+    provider_id: str,
+    models: str = "  m1: {}",
+    *,
+    base_url: str | None = None,
+    extra: str = "",
+) -> str:
+    """A small valid manifest for tests; ``extra`` is appended as more top-level YAML."""
+    host = f"{provider_id}.example"
+    text = MINIMAL.format(
+        id=provider_id,
+        name=provider_id.title(),
+        base_url=base_url or f"https://{host}/v1",
+        endpoint=f"{host}/v1",
+        key_env=provider_id.upper().replace("-", "_") + "_API_KEY",
+        models=models,
+    )
+    return text + extra
+
+
+@pytest.fixture
+def dropin(tmp_path: Path) -> Path:
+    """An empty drop-in directory; write manifests into it with manifest_text()."""
+    d = tmp_path / "dropin"
+    d.mkdir()
+    return d

@@ -1,0 +1,40 @@
+"""The public face: everything exported is listed, and nothing private leaks out."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import provider_registry
+from provider_registry import RegistryError
+
+
+def test_all_is_complete() -> None:
+    public = {
+        name
+        for name, value in vars(provider_registry).items()
+        if not name.startswith("_") and not inspect.ismodule(value)
+    }
+    assert public == set(provider_registry.__all__)
+
+
+def test_every_error_is_a_registry_error() -> None:
+    errors = [
+        getattr(provider_registry, n)
+        for n in provider_registry.__all__
+        if n.endswith("Error") and n != "RegistryError"
+    ]
+    assert len(errors) >= 9
+    assert all(issubclass(e, RegistryError) for e in errors)
+
+
+def test_resolving_does_not_import_jsonschema_or_the_cli() -> None:
+    code = (
+        "import sys; from provider_registry import resolve; "
+        "resolve('wandb/Llama-3.1-8B-Instruct'); "
+        "print(sorted(m for m in sys.modules if m.startswith(('jsonschema', "
+        "'provider_registry._cli', 'provider_registry._validate'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
