@@ -102,6 +102,10 @@ def manifest_from_document(doc: Document, file: str | None) -> Provider:
                 )
             ]
         )
+    nulls = [_problem(doc, file, path, "empty value", "give a value or leave the key out")
+             for path in _null_paths(doc.data, ())]  # fmt: skip
+    if nulls:
+        raise ManifestError(nulls)
     try:
         provider = Provider.model_validate(doc.data)
     except pydantic.ValidationError as exc:
@@ -110,6 +114,18 @@ def manifest_from_document(doc: Document, file: str | None) -> Provider:
     if found:
         raise ManifestError([_problem(doc, file, path, msg, hint) for path, msg, hint in found])
     return provider
+
+
+def _null_paths(data: Any, path: PathT) -> Iterable[PathT]:
+    # An optional field means "may be left out"; an explicit null is refused, as the schema does.
+    if data is None:
+        yield path
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _null_paths(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _null_paths(value, (*path, i))
 
 
 def _problem(
@@ -165,17 +181,39 @@ def _all_field_names() -> set[str]:
 
 
 def show_value(value: Any) -> str:
-    """A value as an error message quotes it: numbers plain, text quoted, long text cut."""
-    text = str(value) if isinstance(value, int | Decimal) else repr(value)
+    """A value as an error message quotes it: as YAML would write it, text quoted, long text cut.
+
+    >>> show_value([Decimal("0.5"), True, None]), show_value("0.22")
+    ('[0.5, true, null]', "'0.22'")
+    """
+    if isinstance(value, str):
+        text = repr(value)
+    else:
+        text = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, width=10_000)
+        text = text.strip().removesuffix("...").strip()
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# pydantic's type words, said as `validate` says them (in the manifest's terms, not Python's).
+_PYDANTIC_TYPES = {
+    "dictionary": "a mapping of keys",
+    "list": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "decimal": "a number",
+}
+_PYDANTIC_WORDS = re.compile(r"a valid (\w+)(?: or instance of \w+)?(?=$|,)")
 
 
 def _pydantic_problem(doc: Document, file: str | None, err: Any) -> Problem:
     loc: PathT = tuple(err["loc"])
     kind = err["type"]
+    hint = PATTERN_HINTS.get(err.get("ctx", {}).get("pattern", ""))
     if "[key]" in loc:
         path = loc[: loc.index("[key]")]
-        return _problem(doc, file, path, f"{err['msg']}", at_key=True)
+        return _problem(doc, file, path, f"{err['msg']}", hint, at_key=True)
     if kind == "extra_forbidden":
         close = difflib.get_close_matches(str(loc[-1]), sorted(_all_field_names()), n=1)
         fix = f"did you mean {close[0]!r}?" if close else "remove it; unknown keys are errors"
@@ -183,10 +221,10 @@ def _pydantic_problem(doc: Document, file: str | None, err: Any) -> Problem:
     if kind == "missing":
         return _problem(doc, file, loc[:-1], f"missing required key {loc[-1]!r}")
     msg = str(err["msg"])
-    hint = PATTERN_HINTS.get(err.get("ctx", {}).get("pattern", ""))
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     elif msg.startswith("Input should"):
+        msg = _PYDANTIC_WORDS.sub(lambda m: _PYDANTIC_TYPES[m[1]], msg)
         msg = f"{show_value(err.get('input'))} should{msg[len('Input should') :]}"
     elif "input" in err:
         msg = f"{show_value(err['input'])}: {msg}"

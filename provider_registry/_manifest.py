@@ -51,6 +51,7 @@ MODEL_ID = r"^[^\s\x00-\x1f]+$"
 HEADER_NAME = r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"  # RFC 9110 token
 ENDPOINT = r"^[a-z0-9.-]+(:[0-9]+)?(/[^\s/?#]+)*/?$"
 OWNER_RULE = r"^[^\s*]+\*?$"
+PARAM_NAME = r"^[a-z][a-z0-9_]*$"
 
 URL_PATTERN = r"^https?://\S+$"
 PATTERN_HINTS = {
@@ -60,6 +61,7 @@ PATTERN_HINTS = {
     HEADER_NAME: "not a valid HTTP header name",
     ENDPOINT: "write host[:port][/path], lower-case, without a scheme",
     URL_PATTERN: "write a full https:// URL",
+    PARAM_NAME: "parameter names are lower_snake_case, the keyword callers pass to resolve()",
 }
 """What to tell a person whose value fails one of the patterns above."""
 
@@ -157,10 +159,18 @@ class Auth(_Strict):
     """Environment variables holding the key, in order; the first one set wins."""
     header: HeaderName = "Authorization"
     """Header that carries the key."""
-    scheme: str | None = Field(default="Bearer", pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
-    """Prefix before the key in the header ("Bearer"); omit for a bare key."""
+    scheme: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
+    """Word before the key in the header. Left out: "Bearer" when the header is Authorization,
+    nothing (a bare key) for any other header such as api-key or x-api-key."""
     required: bool = True
     """False for servers that need no key (local Ollama, vLLM, LM Studio)."""
+
+    def header_value(self, key: str) -> str:
+        """The header's value for ``key``, per the scheme rule above."""
+        scheme = self.scheme
+        if scheme is None and self.header.lower() == "authorization":
+            scheme = "Bearer"
+        return f"{scheme} {key}" if scheme else key
 
 
 class SendAs(_Strict):
@@ -247,7 +257,7 @@ class Provider(_Strict):
     prefix ending in '*' (e.g. "gpt-*")."""
     api: Api
     auth: Auth = Field(default_factory=Auth)
-    params: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")], Param] = Field(
+    params: dict[Annotated[str, StringConstraints(pattern=PARAM_NAME)], Param] = Field(
         default_factory=dict
     )
     """Provider-specific parameters, by the keyword name callers pass to resolve()."""

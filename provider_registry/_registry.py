@@ -125,6 +125,10 @@ def collect(layers: Sequence[Layer], check: Check | None = None) -> Collection:
         if isinstance(listing, Problem):
             problems.append(listing)
             continue
+        if not listing:
+            where = str(layer.path)
+            message = "no manifests (*.yaml, *.yml) found here"
+            problems.append(Problem(where, None, None, "", message, severity="warning"))
         in_layer: dict[str, str] = {}
         for path in listing:
             real = path.resolve() if path.exists() else path

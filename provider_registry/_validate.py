@@ -71,6 +71,8 @@ def _schema_check() -> Check:
     validator = jsonschema.Draft202012Validator(schema)
 
     def check(doc: Document, file: str) -> list[Problem]:
+        if not isinstance(doc.data, dict):
+            return []  # the loader's own message says it better than "should be a mapping"
         found: list[Problem] = []
         for error in validator.iter_errors(doc.data):
             found += _translate(error, doc, file)
@@ -114,18 +116,39 @@ def _translate(error: ValidationError, doc: Document, file: str) -> list[Problem
             for name in cast(list[str], error.validator_value)
             if name not in instance
         ]
-    if kind == "propertyNames":
-        return [at(path, f"key {show_value(instance)}: {error.message}", key=True)]
+    return [at(path, *_message(str(kind), instance, error.validator_value, error.message))]
+
+
+_TYPE_WORDS = {
+    "object": "a mapping of keys",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+}
+
+
+def _message(kind: str, instance: Any, value: Any, fallback: str) -> tuple[str, str | None]:
+    """(message, hint) for one failed schema keyword, in the manifest's own terms."""
     shown = show_value(instance)
-    value: Any = error.validator_value
-    messages = {
-        "minimum": f"{shown} is less than the minimum of {value}",
-        "exclusiveMinimum": f"{shown} must be greater than {value}",
-        "maximum": f"{shown} is more than the maximum of {value}",
-        "type": f"{shown} is not of type {value!r}",
-        "pattern": f"{shown} does not match {value!r}",
-        "enum": f"{shown} is not one of {', '.join(repr(v) for v in value or [])}",
-        "const": f"{shown} should be {value!r}",
-    }
-    message = messages.get(str(kind), error.message)
-    return [at(path, message, PATTERN_HINTS.get(str(value)) if kind == "pattern" else None)]
+    if kind == "minimum":
+        return f"{shown} is less than the minimum of {value}", None
+    if kind == "exclusiveMinimum":
+        return f"{shown} must be greater than {value}", None
+    if kind == "maximum":
+        return f"{shown} is more than the maximum of {value}", None
+    if kind == "type":
+        hint = None
+        if isinstance(instance, str) and value in ("number", "integer"):
+            hint = "write the number without quotes"
+        return f"{shown} should be {_TYPE_WORDS.get(str(value), value)}", hint
+    if kind == "pattern":
+        return f"{shown} does not match {value!r}", PATTERN_HINTS.get(str(value))
+    if kind == "enum":
+        return f"{shown} is not one of {', '.join(show_value(v) for v in value)}", None
+    if kind == "const":
+        return f"{shown} should be {show_value(value)}", None
+    if kind == "minLength" and value == 1:
+        return "must not be empty", None
+    return fallback, None

@@ -11,6 +11,7 @@ for the JSON Schema check.
 from __future__ import annotations
 
 import dataclasses
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,8 +24,9 @@ MAX_BYTES = 8 * 1024 * 1024
 """Largest manifest accepted; the biggest real catalogs are a few hundred KiB."""
 MAX_DEPTH = 32
 """Deepest nesting accepted; a manifest needs about 5 levels."""
-MAX_NODES = 1_000_000
-"""Most values a file may expand to once aliases are followed (stops "billion laughs")."""
+MAX_NODES = 200_000
+"""Most values a file may hold, counting every alias expansion (stops "billion laughs"); a
+manifest of 5,000 models holds about 100,000."""
 
 Path = tuple[str | int, ...]
 
@@ -72,27 +74,64 @@ def _mark(node_or_mark: Any) -> Mark:
     return Mark(m.line + 1, m.column + 1)
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that bounds nesting while composing and leaves dates as text."""
+class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    """The pure-Python event source, where PyYAML was built without libyaml."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+
+
+try:  # libyaml scans and parses at C speed; composing stays in Python (see compose_node)
+    from yaml._yaml import CParser as _EventSource
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    _EventSource = _PyParser  # type: ignore[assignment,misc]
+
+
+class _Loader(
+    yaml.composer.Composer,
+    _EventSource,
+    yaml.constructor.SafeConstructor,
+    yaml.resolver.Resolver,
+):
+    """Safe composition that bounds nesting and node count while the graph is built, reads
+    dates as text and 1e-6 as a float (as YAML 1.2 does)."""
 
     yaml_implicit_resolvers = {  # noqa: RUF012 -- PyYAML's own class attribute, replaced whole
         first: [(tag, rx) for tag, rx in resolvers if tag != f"{_TAG}timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
     }
 
     def __init__(self, stream: str) -> None:
-        super().__init__(stream)
+        _EventSource.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
         self._depth = 0
+        self._nodes = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        self._nodes += 1
         self._depth += 1
         try:
-            if self._depth > MAX_DEPTH:
-                event = self.peek_event()  # type: ignore[no-untyped-call]
-                raise YamlError(f"nesting is deeper than {MAX_DEPTH} levels", _mark(event))
+            if self._depth > MAX_DEPTH or self._nodes > MAX_NODES:
+                event = self.peek_event()
+                if self._depth > MAX_DEPTH:
+                    raise YamlError(f"nesting is deeper than {MAX_DEPTH} levels", _mark(event))
+                raise YamlError(f"holds more than {MAX_NODES:,} values", _mark(event))
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+# YAML 1.2 reads 1e-6 as a number; PyYAML's 1.1 rules would make it text, which surprises people
+# writing per-token figures.
+_Loader.add_implicit_resolver(
+    f"{_TAG}float",
+    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 
 
 def parse_yaml(source: str | bytes) -> Document:
@@ -111,7 +150,10 @@ def parse_yaml(source: str | bytes) -> Document:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        text = " ".join(str(s) for s in (exc.context, exc.problem) if s)
+        text = str(exc.problem or exc.context)
+        if exc.context and exc.problem:
+            where = f" on line {exc.context_mark.line + 1}" if exc.context_mark else ""
+            text += f" ({exc.context}{where})"
         raise YamlError(f"YAML syntax error: {text}", _mark(mark) if mark else None) from exc
     except yaml.YAMLError as exc:
         raise YamlError(f"YAML error: {exc}") from exc
@@ -130,11 +172,15 @@ def _check_expansion(root: Node) -> None:
     expansion would be.
     """
     sizes: dict[int, int] = {}
+    active: set[int] = set()
 
     def size(node: Node) -> int:
         known = sizes.get(id(node))
         if known is not None:
             return known
+        if id(node) in active:
+            raise YamlError("an alias refers to the value that contains it", _mark(node))
+        active.add(id(node))
         total = 1
         if isinstance(node, MappingNode):
             total += sum(size(k) + size(v) for k, v in node.value)
@@ -146,6 +192,7 @@ def _check_expansion(root: Node) -> None:
                 _mark(node),
             )
         sizes[id(node)] = total
+        active.discard(id(node))
         return total
 
     size(root)

@@ -38,3 +38,20 @@ def test_resolving_does_not_import_jsonschema_or_the_cli() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+    import importlib
+    import pkgutil
+
+    failed = attempted = 0
+    for info in pkgutil.iter_modules(provider_registry.__path__):
+        if info.name == "__main__":
+            continue
+        module = importlib.import_module(f"provider_registry.{info.name}")
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        failed += result.failed
+        attempted += result.attempted
+    result = doctest.testmod(provider_registry)
+    assert (failed + result.failed, attempted + result.attempted > 5) == (0, True)

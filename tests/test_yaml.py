@@ -14,6 +14,8 @@ VALUES: list[tuple[str, Any]] = [
     ("a: 0.22", {"a": Decimal("0.22")}),
     ("a: 1_000.5", {"a": Decimal("1000.5")}),
     ("a: 2.5e-1", {"a": Decimal("0.25")}),
+    ("a: 1e-6", {"a": Decimal("0.000001")}),  # YAML 1.2 form, common for per-token figures
+    ("a: 1e", {"a": "1e"}),
     ("a: 128000", {"a": 128000}),
     ("a: 2026-03-04", {"a": "2026-03-04"}),  # dates stay text; pydantic parses them
     ("a: true", {"a": True}),
@@ -68,6 +70,8 @@ REFUSED: list[tuple[str | bytes, str, int | None]] = [
     ("a: 1\n---\nb: 2\n", "single document", None),
     ("", "empty", 1),
     ("a: 1\n\0b: 2\n", "NUL", 2),
+    ("a: &x [1, *x]\n", "refers to the value that contains it", 1),
+    ("a: [" + "0, " * 250_000 + "0]\n", "holds more than", 1),
     (b"a: caf\xe9\n", "not valid UTF-8", 1),
     ("a: 1\n".encode("utf-16"), "UTF-16", 1),
     ("a:\n" + "".join("  " * i + "- \n" for i in range(1, MAX_DEPTH + 5)), "nesting", None),
