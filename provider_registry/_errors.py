@@ -9,10 +9,23 @@
     ├── RetiredModelError                    the model is retired; names .replacement
     ├── MissingCredentialsError              no API key; names the env vars tried
     ├── MissingParameterError                a required provider parameter has no value
-    └── InvalidParameterError (also ValueError)
-                                             unknown parameter, or a value the manifest refuses
+    ├── InvalidParameterError (also ValueError)
+    │                                        unknown parameter, or a value the manifest refuses
+    ├── InvalidRequestError (also ValueError)
+    │                                        a request the model or dialect cannot take, refused
+    │                                        before any network I/O (max_tokens over the limit, ...)
+    └── ProviderError                        the provider answered with an error, or not at all;
+        │                                    carries .status_code and the provider's message
+        ├── AuthenticationError              401, 403
+        ├── QuotaExceededError               402
+        ├── ModelNotFoundError               404
+        ├── RateLimitError                   429; carries .retry_after (seconds or None)
+        ├── ServerError                      5xx
+        ├── BadRequestError                  any other 4xx
+        └── ProviderConnectionError          refused, reset, timed out; status_code is None
 
-Warnings: DeprecatedModelWarning (a UserWarning) when a deprecated model resolves.
+Warnings (UserWarning): DeprecatedModelWarning when a deprecated model resolves,
+DroppedParameterWarning when a request parameter the provider does not take is dropped.
 
 Every error carries structured fields (provider, model, hint, ...) and renders them in one line a
 person can act on. No error text ever holds more of an API key than its last 4 characters.
@@ -25,15 +38,25 @@ from collections.abc import Sequence
 
 __all__ = [
     "AmbiguousModelError",
+    "AuthenticationError",
+    "BadRequestError",
     "DeprecatedModelWarning",
+    "DroppedParameterWarning",
     "InvalidParameterError",
+    "InvalidRequestError",
     "LookupFailedError",
     "ManifestError",
     "MissingCredentialsError",
     "MissingParameterError",
+    "ModelNotFoundError",
     "Problem",
+    "ProviderConnectionError",
+    "ProviderError",
+    "QuotaExceededError",
+    "RateLimitError",
     "RegistryError",
     "RetiredModelError",
+    "ServerError",
     "UnknownModelError",
     "UnknownProviderError",
 ]
@@ -172,6 +195,66 @@ class InvalidParameterError(RegistryError, ValueError):
         self.provider = provider
         self.param = param
         super().__init__(f"provider {provider!r}, parameter {param!r}: {message}", hint=hint)
+
+
+class InvalidRequestError(RegistryError, ValueError):
+    """A request refused before it is sent: it breaks the model's limits or the dialect's rules."""
+
+    def __init__(self, provider: str, model: str, message: str, hint: str | None = None) -> None:
+        self.provider = provider
+        self.model = model
+        super().__init__(f"{provider}/{model}: {message}", hint=hint)
+
+
+class ProviderError(RegistryError):
+    """The provider answered with an error status, or could not be reached."""
+
+    def __init__(
+        self,
+        provider: str,
+        message: str,
+        *,
+        status_code: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.provider = provider
+        self.status_code = status_code
+        self.message = message
+        self.retry_after = retry_after
+        status = f" {status_code}" if status_code is not None else ""
+        super().__init__(f"{provider}{status}: {message}")
+
+
+class AuthenticationError(ProviderError):
+    """401 or 403: the key, or (for W&B) the team/project, was refused."""
+
+
+class QuotaExceededError(ProviderError):
+    """402: quota or spending cap exceeded."""
+
+
+class ModelNotFoundError(ProviderError):
+    """404: the model is unknown to the provider or retired."""
+
+
+class RateLimitError(ProviderError):
+    """429: too many requests; ``retry_after`` is the provider's hint in seconds, if any."""
+
+
+class ServerError(ProviderError):
+    """5xx: the provider failed or is overloaded."""
+
+
+class BadRequestError(ProviderError):
+    """Another 4xx: the provider refused the request as malformed."""
+
+
+class ProviderConnectionError(ProviderError):
+    """The provider could not be reached: refused, reset, or timed out."""
+
+
+class DroppedParameterWarning(UserWarning):
+    """A request parameter the provider does not take was dropped (drop_params=True)."""
 
 
 class DeprecatedModelWarning(UserWarning):

@@ -19,6 +19,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
     StringConstraints,
     WithJsonSchema,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "Param",
     "Price",
     "Provider",
+    "RequestRules",
     "SendAs",
     "Source",
     "semantic_problems",
@@ -201,6 +203,32 @@ class Param(_Strict):
     """What the parameter means, for people."""
 
 
+def _wire_numbers(value: Any) -> Any:
+    # Body values go out as JSON numbers, so the Decimals the YAML reader makes become floats
+    # here (prices stay Decimal; they are never sent).
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: _wire_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_wire_numbers(v) for v in value]
+    return value
+
+
+class RequestRules(_Strict):
+    """How the provider's request body differs from its dialect's, applied to every request."""
+
+    rename: dict[str, str] = Field(default_factory=dict)
+    """Body fields the provider knows under another name, e.g. max_completion_tokens: max_tokens."""
+    unsupported: list[str] = Field(default_factory=list)
+    """Body fields the provider refuses: dropped with a warning, or an error when the caller
+    passes drop_params=False."""
+    defaults: Annotated[dict[str, JsonValue], BeforeValidator(_wire_numbers)] = Field(
+        default_factory=dict
+    )
+    """Body fields sent when the caller gives none."""
+
+
 class Price(_Strict):
     """USD per 1M tokens. Written as decimals and read as Decimal, never as binary floats."""
 
@@ -257,6 +285,8 @@ class Provider(_Strict):
     prefix ending in '*' (e.g. "gpt-*")."""
     api: Api
     auth: Auth = Field(default_factory=Auth)
+    request: RequestRules = Field(default_factory=RequestRules)
+    """Differences between this provider's request body and its dialect's."""
     params: dict[Annotated[str, StringConstraints(pattern=PARAM_NAME)], Param] = Field(
         default_factory=dict
     )

@@ -21,8 +21,9 @@ import os
 import re
 import warnings
 from collections.abc import Mapping
+from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import (
     AmbiguousModelError,
@@ -37,8 +38,14 @@ from ._manifest import Model, Provider
 from ._registry import ProviderEntry, Registry, default_registry
 from ._secrets import mask_secret
 
-__all__ = ["Resolution", "resolve"]
+if TYPE_CHECKING:
+    import httpx
 
+__all__ = ["KEY_WITHHELD", "Resolution", "resolve", "resolve_split"]
+
+KEY_WITHHELD = (
+    "withheld: api_base is outside the provider's endpoints; pass api_key= or trust_api_base=True"
+)
 _VAR = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
@@ -83,6 +90,53 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
             f"params={dict(self.params)!r})"
         )
 
+    def build_request(self, body: Mapping[str, Any], *, drop_params: bool = True) -> httpx.Request:
+        """The HTTP request for an OpenAI-shaped ``body``; pure, nothing is sent.
+
+        Raises MissingCredentialsError, MissingParameterError or InvalidRequestError before any
+        network I/O. Fields the provider does not take are dropped with a
+        DroppedParameterWarning, or refused when ``drop_params=False``.
+        """
+        from ._request import build_request
+
+        return build_request(self, body, drop_params=drop_params)
+
+    def openai_client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``openai.OpenAI(**kw)`` that talk to this provider.
+
+        >>> kw = resolve("wandb/Llama-3.1-8B-Instruct", api_key="k" * 20,
+        ...              project="team/proj").openai_client_kwargs()
+        >>> kw["base_url"], kw["default_headers"]
+        ('https://api.inference.wandb.ai/v1', {'OpenAI-Project': 'team/proj'})
+        """
+        from ._request import openai_client_kwargs
+
+        return openai_client_kwargs(self)
+
+    def cost(
+        self,
+        *,
+        input_tokens: int,
+        output_tokens: int = 0,
+        cached_tokens: int = 0,
+        cache_write_tokens: int = 0,
+    ) -> Decimal | None:
+        """USD for one call at this model's prices; None when it has no price.
+
+        >>> resolve("wandb/Llama-3.1-8B-Instruct").cost(input_tokens=1000, output_tokens=500)
+        Decimal('0.00033')
+        """
+        from ._pricing import cost
+
+        return cost(
+            self.model_info,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cached_tokens=cached_tokens,
+            cache_write_tokens=cache_write_tokens,
+            provider=self.provider_id,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary with the key masked; its keys are stable."""
         info = self.model_info
@@ -123,6 +177,27 @@ def resolve(
     >>> resolve("gpt-4o").provider_id
     'openai'
     """
+    res, _ = resolve_split(
+        model, provider=provider, api_base=api_base, api_key=api_key, registry=registry,
+        strict=strict, trust_api_base=trust_api_base, params=params, others_allowed=False,
+    )  # fmt: skip
+    return res
+
+
+def resolve_split(
+    model: str,
+    *,
+    provider: str | None,
+    api_base: str | None,
+    api_key: str | None,
+    registry: Registry | None,
+    strict: bool,
+    trust_api_base: bool,
+    params: Mapping[str, Any],
+    others_allowed: bool,
+) -> tuple[Resolution, dict[str, Any]]:
+    """resolve(), also returning the keyword arguments that are not the provider's parameters
+    (the request body fields, for the client) when ``others_allowed``."""
     reg = registry if registry is not None else default_registry()
     if not isinstance(model, str) or not model.strip():
         raise UnknownModelError(str(model), reason="the model name is empty")
@@ -140,16 +215,21 @@ def resolve(
         wire, info = name, None
     base, trusted = _base(entry, api_base, trust_api_base)
     key, source = _key(entry, api_key, trusted)
-    return Resolution(
+    others = {k: v for k, v in params.items() if k not in entry.manifest.params}
+    if others and not others_allowed:
+        _refuse_unknown(entry, next(iter(others)))
+    own = {k: v for k, v in params.items() if k not in others} if others else params
+    res = Resolution(
         provider_id=entry.id,
         model=wire,
         model_info=info,
         api_base=base,
         api_key=key,
-        params=_params(entry, params) if (params or entry.params) else _EMPTY,
+        params=_params(entry, own) if (own or entry.params) else _EMPTY,
         key_source=source,
         provider=entry.manifest,
     )
+    return res, others
 
 
 def _detect(
@@ -242,10 +322,7 @@ def _key(entry: ProviderEntry, api_key: str | None, trusted: bool) -> tuple[str 
     if api_key is not None:
         return api_key, "api_key="
     if not trusted:
-        return None, (
-            "withheld: api_base is outside the provider's endpoints; "
-            "pass api_key= or trust_api_base=True"
-        )
+        return None, KEY_WITHHELD
     for var in entry.manifest.auth.env:
         value = os.environ.get(var)
         if value:
@@ -253,19 +330,17 @@ def _key(entry: ProviderEntry, api_key: str | None, trusted: bool) -> tuple[str 
     return None, None
 
 
+def _refuse_unknown(entry: ProviderEntry, name: str) -> None:
+    known = sorted(entry.manifest.params)
+    close = _close(name, known)
+    if close:
+        hint = f"did you mean {close[0]!r}?"
+    else:
+        hint = f"it takes: {', '.join(known)}" if known else "it declares no parameters"
+    raise InvalidParameterError(entry.id, name, "not a parameter of this provider", hint)
+
+
 def _params(entry: ProviderEntry, given: Mapping[str, Any]) -> Mapping[str, str]:
-    known = {name for name, _, _ in entry.params}
-    for name in given:
-        if name not in known:
-            close = _close(name, sorted(known))
-            hint = (
-                f"did you mean {close[0]!r}?"
-                if close
-                else f"it takes: {', '.join(sorted(known))}"
-                if known
-                else "it declares no parameters"
-            )
-            raise InvalidParameterError(entry.id, name, "not a parameter of this provider", hint)
     values: dict[str, str] = {}
     for name, spec, rx in entry.params:
         value = given.get(name)

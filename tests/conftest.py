@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from provider_registry import Registry, load_registry
+
+from .server import FakeProvider
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFESTS = Path(__file__).resolve().parent / "manifests"
@@ -21,7 +24,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Variables the built-in manifests read. Tests start with none of them set, so a developer's own
 # keys never leak into (or change) a test run.
-_ENV_PREFIXES = ("WANDB_", "OPENAI_", "PROVIDER_REGISTRY_PATH", "ACME_")
+_ENV_PREFIXES = ("WANDB_", "OPENAI_", "ANTHROPIC_", "PROVIDER_REGISTRY_PATH", "ACME_")
 
 
 @pytest.fixture(autouse=True)
@@ -78,3 +81,10 @@ def dropin(tmp_path: Path) -> Path:
     d = tmp_path / "dropin"
     d.mkdir()
     return d
+
+
+@pytest.fixture
+def server() -> Iterator[FakeProvider]:
+    """A fake OpenAI/Anthropic-compatible provider on 127.0.0.1 that records what it receives."""
+    with FakeProvider() as fake:
+        yield fake

@@ -16,6 +16,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from provider_registry import (
+    DeprecatedModelWarning,
     Registry,
     RegistryError,
     RetiredModelError,
@@ -192,5 +193,9 @@ def test_every_builtin_model_resolves_to_itself(
         with pytest.raises(RetiredModelError):
             resolve(f"{pid}/{name}", registry=builtin)
         return
-    res = resolve(f"{pid}/{name}", registry=builtin, strict=True)
+    if info.status == "deprecated":
+        with pytest.warns(DeprecatedModelWarning):
+            res = resolve(f"{pid}/{name}", registry=builtin, strict=True)
+    else:
+        res = resolve(f"{pid}/{name}", registry=builtin, strict=True)
     assert (res.provider_id, res.model) == (pid, model_id)

@@ -13,10 +13,12 @@ from provider_registry import RegistryError
 def test_all_is_complete() -> None:
     public = {
         name
-        for name, value in vars(provider_registry).items()
-        if not name.startswith("_") and not inspect.ismodule(value)
+        for name in dir(provider_registry)
+        if not name.startswith("_") and not inspect.ismodule(getattr(provider_registry, name))
     }
     assert public == set(provider_registry.__all__)
+    for name in provider_registry.__all__:
+        assert getattr(provider_registry, name) is not None
 
 
 def test_every_error_is_a_registry_error() -> None:
@@ -29,12 +31,12 @@ def test_every_error_is_a_registry_error() -> None:
     assert all(issubclass(e, RegistryError) for e in errors)
 
 
-def test_resolving_does_not_import_jsonschema_or_the_cli() -> None:
+def test_resolving_does_not_import_jsonschema_httpx_or_the_cli() -> None:
     code = (
         "import sys; from provider_registry import resolve; "
         "resolve('wandb/Llama-3.1-8B-Instruct'); "
-        "print(sorted(m for m in sys.modules if m.startswith(('jsonschema', "
-        "'provider_registry._cli', 'provider_registry._validate'))))"
+        "print(sorted(m for m in sys.modules if m.startswith(('jsonschema', 'httpx', "
+        "'provider_registry._cli', 'provider_registry._validate', 'provider_registry._client'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

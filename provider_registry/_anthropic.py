@@ -1,0 +1,427 @@
+"""The OpenAI chat-completions shape to Anthropic's Messages API and back.
+
+Pure functions over JSON-shaped dicts, used by the anthropic dialect: ``to_anthropic`` on the way
+out, ``from_anthropic`` for a whole reply, ``StreamTranslator`` for server-sent events. Callers
+keep speaking the OpenAI shape whichever provider answers.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ._errors import InvalidRequestError, ProviderError
+
+__all__ = ["StreamTranslator", "from_anthropic", "to_anthropic"]
+
+_FINISH_REASONS = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
+
+_TOOL_CHOICE_TYPES = {"auto": "auto", "required": "any", "none": "none"}
+
+_PASS_THROUGH = ("temperature", "top_p", "top_k", "stream")
+
+# Every OpenAI key with an Anthropic meaning, or one that is safe to lose without telling the
+# caller (stream_options: Anthropic always reports usage in the stream; parallel_tool_calls:
+# true is Anthropic's default, false is translated). Anything else is reported as dropped.
+_KNOWN_KEYS = frozenset(
+    {
+        *_PASS_THROUGH,
+        "model",
+        "messages",
+        "max_tokens",
+        "max_completion_tokens",
+        "stop",
+        "metadata",
+        "user",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "stream_options",
+    }
+)
+
+_DATA_URL = re.compile(r"data:([^;,]+);base64,(.*)", re.DOTALL)
+
+
+def to_anthropic(
+    body: dict[str, Any], *, default_max_tokens: int | None, provider: str, model: str
+) -> tuple[dict[str, Any], list[str]]:
+    """OpenAI chat-completions request body -> Anthropic Messages request body.
+
+    Returns (new_body, dropped) where dropped lists the OpenAI body keys that have no Anthropic
+    equivalent and were left out (the caller decides whether to warn or refuse).
+    Does not mutate `body`.
+
+    >>> to_anthropic(
+    ...     {"model": "claude-haiku-4-5", "seed": 1,
+    ...      "messages": [{"role": "system", "content": "Be brief."},
+    ...                   {"role": "user", "content": "Hi"}]},
+    ...     default_max_tokens=1024, provider="anthropic", model="claude-haiku-4-5",
+    ... )  # doctest: +NORMALIZE_WHITESPACE
+    ({'model': 'claude-haiku-4-5', 'system': 'Be brief.',
+      'messages': [{'role': 'user', 'content': 'Hi'}], 'max_tokens': 1024}, ['seed'])
+    """
+    return _Request(provider, model).translate(body, default_max_tokens)
+
+
+def from_anthropic(reply: dict[str, Any]) -> dict[str, Any]:
+    """Anthropic Messages response -> OpenAI chat.completion response.
+
+    >>> out = from_anthropic({"id": "msg_1", "model": "claude-haiku-4-5",
+    ...     "content": [{"type": "text", "text": "Hello"}], "stop_reason": "end_turn",
+    ...     "usage": {"input_tokens": 5, "output_tokens": 2}})
+    >>> out["choices"][0]["message"], out["choices"][0]["finish_reason"]
+    ({'role': 'assistant', 'content': 'Hello'}, 'stop')
+    """
+    texts: list[str] = []
+    tool_calls: list[dict[str, Any]] = []
+    for block in reply.get("content") or []:
+        if block.get("type") == "text":
+            texts.append(block.get("text", ""))
+        elif block.get("type") == "tool_use":
+            tool_calls.append(
+                {
+                    "id": block["id"],
+                    "type": "function",
+                    "function": {"name": block["name"], "arguments": json.dumps(block["input"])},
+                }
+            )
+    # Text blocks are consecutive pieces of one answer (the stream sends them without a
+    # separator), so they are joined with nothing in between.
+    message: dict[str, Any] = {"role": "assistant", "content": "".join(texts) if texts else None}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    return {
+        "id": reply["id"],
+        "object": "chat.completion",
+        "created": 0,
+        "model": reply["model"],
+        "choices": [
+            {"index": 0, "message": message, "finish_reason": _finish_reason(reply)},
+        ],
+        "usage": _usage(reply.get("usage") or {}),
+    }
+
+
+class StreamTranslator:
+    """Turns Anthropic server-sent events into OpenAI chat.completion.chunk dicts.
+
+    One translator per stream: it remembers the message id, model, prompt usage and which
+    content blocks are tool calls.
+
+    >>> t = StreamTranslator("anthropic")
+    >>> _ = t.feed("message_start", {"type": "message_start", "message": {
+    ...     "id": "msg_1", "model": "claude-haiku-4-5", "usage": {"input_tokens": 5}}})
+    >>> t.feed("content_block_delta", {"type": "content_block_delta", "index": 0,
+    ...     "delta": {"type": "text_delta", "text": "Hi"}})[0]["choices"][0]["delta"]
+    {'content': 'Hi'}
+    """
+
+    def __init__(self, provider: str) -> None:
+        self.provider = provider
+        self._id = ""
+        self._model = ""
+        self._prompt_usage: dict[str, Any] = {}
+        # Anthropic numbers content blocks across text and tools; OpenAI numbers tool calls alone.
+        self._tool_index: dict[int, int] = {}
+
+    def feed(self, event: str, data: dict[str, Any]) -> list[dict[str, Any]]:
+        """The OpenAI chunks for one event (often none); raises ProviderError on an error event."""
+        kind = data.get("type") or event
+        if kind == "message_start":
+            message = data.get("message") or {}
+            self._id = message.get("id", "")
+            self._model = message.get("model", "")
+            self._prompt_usage = dict(message.get("usage") or {})
+            return [self._chunk({"role": "assistant", "content": ""})]
+        if kind == "content_block_start":
+            return self._block_start(data)
+        if kind == "content_block_delta":
+            return self._block_delta(data)
+        if kind == "message_delta":
+            usage = {**self._prompt_usage, "output_tokens": _output_tokens(data)}
+            chunk = self._chunk({}, _finish_reason(data.get("delta") or {}))
+            chunk["usage"] = _usage(usage)
+            return [chunk]
+        if kind == "error":
+            error = data.get("error") or {}
+            raise ProviderError(self.provider, str(error.get("message") or "stream error"))
+        # ping, content_block_stop, message_stop, and event types added after this was written
+        return []
+
+    def _block_start(self, data: dict[str, Any]) -> list[dict[str, Any]]:
+        block = data.get("content_block") or {}
+        if block.get("type") != "tool_use":
+            return []
+        index = len(self._tool_index)
+        self._tool_index[data["index"]] = index
+        call = {
+            "index": index,
+            "id": block["id"],
+            "type": "function",
+            "function": {"name": block["name"], "arguments": ""},
+        }
+        return [self._chunk({"tool_calls": [call]})]
+
+    def _block_delta(self, data: dict[str, Any]) -> list[dict[str, Any]]:
+        delta = data.get("delta") or {}
+        if delta.get("type") == "text_delta":
+            return [self._chunk({"content": delta["text"]})]
+        if delta.get("type") == "input_json_delta":
+            index = self._tool_index.get(data.get("index", -1))
+            # Server-side tools (web search) stream their input too, but the caller never ran
+            # them and has no tool call to append it to.
+            if index is None:
+                return []
+            call = {"index": index, "function": {"arguments": delta["partial_json"]}}
+            return [self._chunk({"tool_calls": [call]})]
+        return []
+
+    def _chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+        return {
+            "id": self._id,
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": self._model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+        }
+
+
+def _finish_reason(carrier: Mapping[str, Any]) -> str:
+    return _FINISH_REASONS.get(carrier.get("stop_reason") or "", "stop")
+
+
+def _output_tokens(data: Mapping[str, Any]) -> int:
+    usage = data.get("usage") or {}
+    return int(usage.get("output_tokens") or 0)
+
+
+def _usage(usage: Mapping[str, Any]) -> dict[str, Any]:
+    # Anthropic's input_tokens leaves out cached tokens, OpenAI's prompt_tokens counts them, so
+    # the cache figures are added back. Anthropic sends null for a cache it did not use.
+    cache_read = int(usage.get("cache_read_input_tokens") or 0)
+    cache_write = int(usage.get("cache_creation_input_tokens") or 0)
+    prompt = int(usage.get("input_tokens") or 0) + cache_read + cache_write
+    completion = int(usage.get("output_tokens") or 0)
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "prompt_tokens_details": {"cached_tokens": cache_read, "cache_write_tokens": cache_write},
+    }
+
+
+class _Request:
+    """One request's translation; holds what every refusal must name."""
+
+    def __init__(self, provider: str, model: str) -> None:
+        self.provider = provider
+        self.model = model
+
+    def refuse(self, message: str, hint: str | None = None) -> InvalidRequestError:
+        return InvalidRequestError(self.provider, self.model, message, hint=hint)
+
+    def translate(
+        self, body: Mapping[str, Any], default_max_tokens: int | None
+    ) -> tuple[dict[str, Any], list[str]]:
+        # An explicit null means "not given" in the OpenAI API, so it is neither sent nor dropped.
+        given = {key: value for key, value in body.items() if value is not None}
+        out: dict[str, Any] = {}
+        if "model" in given:
+            out["model"] = given["model"]
+        system, messages = self.messages(given.get("messages"))
+        if system:
+            out["system"] = system
+        out["messages"] = messages
+
+        max_tokens = given.get("max_tokens", given.get("max_completion_tokens", default_max_tokens))
+        if max_tokens is None:
+            raise self.refuse("the anthropic dialect needs max_tokens", hint="pass max_tokens=...")
+        out["max_tokens"] = max_tokens
+
+        if "stop" in given:
+            stop = given["stop"]
+            if not isinstance(stop, str | list):
+                raise self.refuse(f"stop must be a string or a list of strings, not {stop!r}")
+            out["stop_sequences"] = [stop] if isinstance(stop, str) else list(stop)
+        for key in _PASS_THROUGH:
+            if key in given:
+                out[key] = copy.deepcopy(given[key])
+        if "metadata" in given or "user" in given:
+            metadata = copy.deepcopy(given.get("metadata", {}))
+            if not isinstance(metadata, dict):
+                raise self.refuse(f"metadata must be an object, not {metadata!r}")
+            # The caller's own metadata.user_id is the more specific of the two.
+            if "user" in given:
+                metadata.setdefault("user_id", given["user"])
+            out["metadata"] = metadata
+        if "tools" in given:
+            out["tools"] = [self.tool(tool) for tool in given["tools"]]
+        if "tool_choice" in given:
+            out["tool_choice"] = self.tool_choice(given["tool_choice"])
+        if given.get("parallel_tool_calls") is False:
+            choice = out.setdefault("tool_choice", {"type": "auto"})
+            # Anthropic's "none" choice takes no other field, and with no tool call there is
+            # nothing to run in parallel.
+            if choice["type"] != "none":
+                choice["disable_parallel_tool_use"] = True
+
+        dropped = [key for key in given if key not in _KNOWN_KEYS]
+        return out, dropped
+
+    def messages(self, messages: Any) -> tuple[str, list[dict[str, Any]]]:
+        if not isinstance(messages, list):
+            raise self.refuse("the request needs a list of messages")
+        system: list[str] = []
+        converted: list[dict[str, Any]] = []
+        for msg in messages:
+            if not isinstance(msg, dict):
+                raise self.refuse(f"a message must be an object, not {msg!r}")
+            role = msg.get("role")
+            if role in ("system", "developer"):
+                system.append(self.text(msg.get("content"), role))
+            else:
+                converted.append(self.message(msg))
+        return "\n\n".join(system), _merge(converted)
+
+    def message(self, msg: dict[str, Any]) -> dict[str, Any]:
+        role = msg.get("role")
+        if role == "tool":
+            call_id = msg.get("tool_call_id")
+            if not isinstance(call_id, str):
+                raise self.refuse("a tool message needs its tool_call_id")
+            result = {
+                "type": "tool_result",
+                "tool_use_id": call_id,
+                "content": self.text(msg.get("content"), "tool"),
+            }
+            return {"role": "user", "content": [result]}
+        if role not in ("user", "assistant"):
+            raise self.refuse(f"message role {role!r} has no Anthropic equivalent")
+        content = self.content(msg.get("content"))
+        if role == "assistant" and msg.get("tool_calls"):
+            calls = [self.tool_use(call) for call in msg["tool_calls"]]
+            return {"role": "assistant", "content": _blocks(content) + calls}
+        return {"role": role, "content": content}
+
+    def text(self, content: Any, role: str) -> str:
+        """The text of a system, developer or tool message, which Anthropic takes as a string."""
+        if content is None:
+            return ""
+        if isinstance(content, str):
+            return content
+        if isinstance(content, list):
+            texts = []
+            for part in content:
+                if not (isinstance(part, dict) and part.get("type") == "text"):
+                    kind = part.get("type") if isinstance(part, dict) else part
+                    raise self.refuse(f"a {role} message may hold only text parts, not {kind!r}")
+                texts.append(part.get("text", ""))
+            return "\n\n".join(texts)
+        raise self.refuse(f"a {role} message's content must be text, not {content!r}")
+
+    def content(self, content: Any) -> str | list[dict[str, Any]]:
+        if content is None:
+            return ""
+        if isinstance(content, str):
+            return content
+        if isinstance(content, list):
+            return [self.part(part) for part in content]
+        raise self.refuse(f"message content must be a string or a list of parts, not {content!r}")
+
+    def part(self, part: Any) -> dict[str, Any]:
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind == "text":
+            return {"type": "text", "text": part.get("text", "")}
+        if kind == "image_url":
+            return {"type": "image", "source": self.image_source(part.get("image_url"))}
+        raise self.refuse(
+            f"content part {kind or part!r} has no Anthropic equivalent",
+            hint="the anthropic dialect takes text and image_url parts",
+        )
+
+    def image_source(self, image: Any) -> dict[str, Any]:
+        url = image.get("url") if isinstance(image, dict) else image
+        if isinstance(url, str):
+            if url.lower().startswith(("https://", "http://")):
+                return {"type": "url", "url": url}
+            data_url = _DATA_URL.fullmatch(url)
+            if data_url:
+                return {"type": "base64", "media_type": data_url[1], "data": data_url[2]}
+        shown = url[:40] + "..." if isinstance(url, str) and len(url) > 40 else url
+        raise self.refuse(
+            f"image_url {shown!r} is neither an http(s) URL nor a base64 data: URL",
+            hint="write data:<media type>;base64,<data>",
+        )
+
+    def tool_use(self, call: Any) -> dict[str, Any]:
+        if not isinstance(call, dict) or call.get("type", "function") != "function":
+            raise self.refuse(f"tool call {call!r} is not a function call")
+        function = call.get("function") or {}
+        try:
+            arguments = json.loads(function.get("arguments") or "{}")
+        except (TypeError, ValueError) as exc:
+            raise self.refuse(
+                f"tool call {call.get('id')!r} has arguments that are not valid JSON: {exc}"
+            ) from exc
+        # Anthropic's tool_use input is an object; a JSON array or number there is refused later
+        # by the API with a less helpful message.
+        if not isinstance(arguments, dict):
+            raise self.refuse(f"tool call {call.get('id')!r} has arguments that are not an object")
+        return {
+            "type": "tool_use",
+            "id": call.get("id"),
+            "name": function.get("name"),
+            "input": arguments,
+        }
+
+    def tool(self, tool: Any) -> dict[str, Any]:
+        if not isinstance(tool, dict) or tool.get("type") != "function":
+            kind = tool.get("type") if isinstance(tool, dict) else tool
+            raise self.refuse(f"tool type {kind!r} has no Anthropic equivalent")
+        function = tool.get("function") or {}
+        out: dict[str, Any] = {"name": function.get("name")}
+        if function.get("description") is not None:
+            out["description"] = function["description"]
+        out["input_schema"] = copy.deepcopy(
+            function.get("parameters") or {"type": "object", "properties": {}}
+        )
+        return out
+
+    def tool_choice(self, choice: Any) -> dict[str, Any]:
+        if isinstance(choice, str) and choice in _TOOL_CHOICE_TYPES:
+            return {"type": _TOOL_CHOICE_TYPES[choice]}
+        if isinstance(choice, dict) and choice.get("type") == "function":
+            name = (choice.get("function") or {}).get("name")
+            if isinstance(name, str):
+                return {"type": "tool", "name": name}
+        raise self.refuse(f"tool_choice {choice!r} has no Anthropic equivalent")
+
+
+def _blocks(content: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # Anthropic refuses empty text blocks, so empty text turns into no block at all.
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}] if content else []
+    return content
+
+
+def _merge(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Consecutive messages of one role as one message: Anthropic requires user and assistant
+    turns to alternate (tool results arrive as user turns, often several in a row)."""
+    merged: list[dict[str, Any]] = []
+    for msg in messages:
+        if merged and merged[-1]["role"] == msg["role"]:
+            last = merged[-1]
+            last["content"] = _blocks(last["content"]) + _blocks(msg["content"])
+        else:
+            merged.append(msg)
+    return merged

@@ -1,0 +1,158 @@
+"""A Resolution and an OpenAI-shaped body to an ``httpx.Request``: pure, no I/O.
+
+Order: credentials and required parameters are checked; the manifest's request rules apply
+(renames, defaults, unsupported fields); the model's limits are checked; the dialect shapes the
+body; provider parameters are placed where the manifest says; auth and static headers are set.
+Everything that can be refused is refused here, before any byte goes on the network.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from ._dialects import DIALECTS
+from ._errors import (
+    DroppedParameterWarning,
+    InvalidRequestError,
+    MissingCredentialsError,
+    MissingParameterError,
+)
+from ._resolver import KEY_WITHHELD
+
+if TYPE_CHECKING:
+    from ._resolver import Resolution
+
+__all__ = ["build_request", "check_ready", "openai_client_kwargs"]
+
+_TOKEN_LIMIT_FIELDS = ("max_tokens", "max_completion_tokens")
+
+
+def check_ready(res: Resolution) -> None:
+    """Raise if the call cannot be made: no key where one is needed, a required param unset."""
+    p = res.provider
+    if p.auth.required and res.api_key is None:
+        withheld = res.key_source if res.key_source == KEY_WITHHELD else None
+        raise MissingCredentialsError(p.id, p.auth.env, withheld)
+    for name, spec in p.params.items():
+        if spec.required and name not in res.params:
+            raise MissingParameterError(p.id, name, spec.env)
+
+
+def build_request(
+    res: Resolution, body: Mapping[str, Any], *, drop_params: bool = True
+) -> httpx.Request:
+    """The HTTP request for ``body`` (OpenAI chat-completions shape) at the resolved provider."""
+    check_ready(res)
+    p = res.provider
+    rules = p.request
+    out = dict(body)
+    for old, new in rules.rename.items():
+        if old in out and new not in out:
+            out[new] = out.pop(old)
+    for field, value in rules.defaults.items():
+        out.setdefault(field, value)
+    dropped = [field for field in rules.unsupported if field in out]
+    out["model"] = res.model
+    _check_limits(res, out)
+    dialect = DIALECTS[p.api.dialect]
+    out, refused = dialect.shape({k: v for k, v in out.items() if k not in dropped}, res)
+    _drop(res, [*dropped, *refused], drop_params)
+
+    headers = {"content-type": "application/json"}
+    if out.get("stream"):
+        headers["accept"] = "text/event-stream"
+    if res.api_key is not None:
+        headers[p.auth.header] = p.auth.header_value(res.api_key)
+    param_headers, query, fields = _placed_params(res)
+    headers.update(param_headers)
+    out.update(fields)
+    return httpx.Request(
+        "POST", res.api_base + dialect.path(res), params=query, headers=headers, json=out
+    )
+
+
+def openai_client_kwargs(res: Resolution) -> dict[str, Any]:
+    """Keyword arguments for ``openai.OpenAI(**kw)``: base URL, key, preset headers and query."""
+    p = res.provider
+    if p.api.dialect != "openai":
+        text = f"the {p.api.dialect} dialect is not OpenAI-compatible"
+        raise InvalidRequestError(res.provider_id, res.model, text)
+    check_ready(res)
+    headers, query, fields = _placed_params(res)
+    if fields:
+        name = next(iter(fields))
+        text = f"{name!r} is sent in the body, which a client cannot preset"
+        hint = f"pass extra_body={{{name!r}: ...}} on each request"
+        raise InvalidRequestError(res.provider_id, res.model, text, hint=hint)
+    # The SDK always sends its key as "Authorization: Bearer"; another header needs a preset.
+    bearer = p.auth.header.lower() == "authorization" and p.auth.scheme in (None, "Bearer")
+    if res.api_key is not None and not bearer:
+        headers[p.auth.header] = p.auth.header_value(res.api_key)
+    kwargs: dict[str, Any] = {
+        "base_url": res.api_base,
+        "api_key": res.api_key if (bearer and res.api_key is not None) else "unused",
+    }
+    if headers:
+        kwargs["default_headers"] = headers
+    if query:
+        kwargs["default_query"] = query
+    return kwargs
+
+
+def _placed_params(res: Resolution) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(headers, query, body fields): static headers and each parameter where its manifest says."""
+    p = res.provider
+    headers, query, fields = dict(p.api.headers), {}, {}
+    for name, value in res.params.items():
+        where = p.params[name].send_as
+        if where.header:
+            headers[where.header] = value
+        elif where.query:
+            query[where.query] = value
+        elif where.body:
+            fields[where.body] = value
+    return headers, query, fields
+
+
+def _check_limits(res: Resolution, body: Mapping[str, Any]) -> None:
+    info = res.model_info
+    if info is None:
+        return
+    limit = info.max_output_tokens or info.context_window
+    for field in _TOKEN_LIMIT_FIELDS:
+        value = body.get(field)
+        if isinstance(value, int) and limit and value > limit:
+            which = "output limit" if info.max_output_tokens else "context window"
+            raise InvalidRequestError(
+                res.provider_id,
+                res.model,
+                f"{field}={value:,} is above the model's {which} of {limit:,}",
+                hint=f"pass {field} <= {limit}",
+            )
+    # An empty `supports` means "not recorded", which must not block anything.
+    if body.get("tools") and info.supports and "tools" not in info.supports:
+        raise InvalidRequestError(
+            res.provider_id, res.model, "the model does not support tools (function calling)"
+        )
+
+
+def _drop(res: Resolution, fields: list[str], drop_params: bool) -> None:
+    if not fields:
+        return
+    names = ", ".join(sorted(set(fields)))
+    if not drop_params:
+        raise InvalidRequestError(
+            res.provider_id,
+            res.model,
+            f"the provider does not take: {names}",
+            hint="remove them, or pass drop_params=True to drop them with a warning",
+        )
+    warnings.warn(
+        f"{res.provider_id}/{res.model}: dropped parameters the provider does not take: {names}",
+        DroppedParameterWarning,
+        stacklevel=4,
+    )
