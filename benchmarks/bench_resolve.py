@@ -5,6 +5,7 @@ baselines measured in the same run; asserts nothing. Run with `make bench`.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import statistics
 import subprocess
@@ -13,7 +14,9 @@ import time
 import warnings
 from collections.abc import Callable
 
-from provider_registry import RegistryError, load_registry, resolve
+import httpx
+
+from provider_registry import RegistryError, completion, load_registry, resolve
 
 REPEATS = 7
 
@@ -42,15 +45,19 @@ def unknown(reg: object) -> None:
         resolve("no-such-model-anywhere", registry=reg)  # type: ignore[arg-type]
 
 
+# The child reports its own peak RSS (VmHWM). The kernel's ru_maxrss for a child would carry
+# the forking parent's RSS across exec, so every child would look as big as this script.
+_PEAK = "; print(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])"
+
+
 def child(code: str) -> tuple[float, float]:
-    """Wall seconds and peak RSS MiB of ``python -c code`` in a fresh process."""
+    """Wall seconds and peak RSS MiB of ``python -c code`` in a fresh process (Linux)."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code])
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run([sys.executable, "-c", code + _PEAK], capture_output=True, text=True)
     wall = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"child failed: {code}")
-    return wall, usage.ru_maxrss / 1024
+    if proc.returncode != 0:
+        raise SystemExit(f"child failed: {code}\n{proc.stderr}")
+    return wall, int(proc.stdout.split()[-1]) / 1024
 
 
 def main() -> None:
@@ -94,6 +101,42 @@ def main() -> None:
     for label, fn in cases:
         row(label, per_call_ns(fn, n), "ns", b)
     row("resolve unknown model (error path)", per_call_ns(lambda: unknown(reg), 200), "ns", b)
+
+    print("\nclient overhead per call, network excluded (an in-memory transport answers):")
+    res = resolve(model, registry=reg, api_key="bench-key-0000000000000000", project="t/p")
+    body = {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 10}
+    row(
+        "build_request (rules, limits, headers, JSON)",
+        per_call_ns(lambda: res.build_request(body), 5_000),
+        "ns",
+        b,
+    )
+    row(
+        "cost(input_tokens=, output_tokens=)",
+        per_call_ns(lambda: res.cost(input_tokens=1200, output_tokens=300), 20_000),
+        "ns",
+        b,
+    )
+    reply = json.dumps(
+        {
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}}],
+            "usage": {"prompt_tokens": 12, "completion_tokens": 5},
+        }
+    ).encode()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=reply))
+    with httpx.Client(transport=transport) as client:
+
+        def call() -> object:
+            return completion(
+                model,
+                body["messages"],
+                registry=reg,
+                client=client,
+                api_key="bench-key-0000000000000000",
+                project="t/p",
+            )
+
+        row("completion() end to end, in-memory transport", per_call_ns(call, 2_000), "ns", b)
 
     print("\ncold start, fresh process (wall, peak RSS):")
     runs = {

@@ -71,7 +71,7 @@ def build_request(
     headers.update(param_headers)
     out.update(fields)
     return httpx.Request(
-        "POST", res.api_base + dialect.path(res), params=query, headers=headers, json=out
+        "POST", res.api_base + dialect.path(res), params=query or None, headers=headers, json=out
     )
 
 
