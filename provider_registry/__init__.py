@@ -34,7 +34,20 @@ from ._errors import (
     UnknownProviderError,
 )
 from ._loader import dump_manifest, load_manifest
-from ._manifest import Api, Auth, Model, Param, Price, Provider, RequestRules, SendAs, Source
+from ._manifest import (
+    Api,
+    Auth,
+    Model,
+    Param,
+    PastPrice,
+    Price,
+    PriceTier,
+    Provider,
+    RequestRules,
+    SendAs,
+    Source,
+)
+from ._pricing import cost_of
 from ._registry import Registry, default_registry, load_registry
 from ._resolver import Resolution, resolve
 from ._secrets import mask_secret, redact_headers
@@ -77,7 +90,9 @@ __all__ = [
     "Model",
     "ModelNotFoundError",
     "Param",
+    "PastPrice",
     "Price",
+    "PriceTier",
     "Problem",
     "Provider",
     "ProviderConnectionError",
@@ -98,6 +113,7 @@ __all__ = [
     "UnknownProviderError",
     "acompletion",
     "completion",
+    "cost_of",
     "default_registry",
     "dump_manifest",
     "load_manifest",

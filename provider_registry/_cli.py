@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from . import _cli_catalog, _cli_interop
 from ._errors import RegistryError
 from ._registry import load_registry
 from ._resolver import Resolution, resolve
@@ -91,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--check", action="store_true", help="verify instead of writing")
     p.add_argument("--output", type=Path, metavar="FILE", help="default: schemas/ of the package")
+    for module in (_cli_catalog, _cli_interop):
+        _COMMANDS.update(module.add_commands(sub, common))
     return parser
 
 
@@ -272,7 +275,8 @@ def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+Handler = Callable[[argparse.Namespace, TextIO], int]
+_COMMANDS: dict[str, Handler] = {
     "validate": _cmd_validate,
     "show": _cmd_show,
     "schema": _cmd_schema,

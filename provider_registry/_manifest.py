@@ -32,8 +32,11 @@ __all__ = [
     "Auth",
     "Model",
     "Param",
+    "PastPrice",
     "Price",
+    "PriceTier",
     "Provider",
+    "Rates",
     "RequestRules",
     "SendAs",
     "Source",
@@ -229,7 +232,7 @@ class RequestRules(_Strict):
     """Body fields sent when the caller gives none."""
 
 
-class Price(_Strict):
+class Rates(_Strict):
     """USD per 1M tokens. Written as decimals and read as Decimal, never as binary floats."""
 
     input: Usd | None = None
@@ -240,6 +243,30 @@ class Price(_Strict):
     """Prompt tokens served from the provider's cache."""
     cache_write: Usd | None = None
     """Prompt tokens written to the provider's cache."""
+
+
+class PriceTier(Rates):
+    """Rates for a request whose prompt is larger than a threshold (long-context pricing).
+    They apply to the whole request; a rate left out here is the base rate."""
+
+    above_input_tokens: Count
+    """The tier applies when the prompt has more tokens than this."""
+
+
+class Price(Rates):
+    """The model's prices: base rates, plus tiers for large prompts."""
+
+    tiers: list[PriceTier] = Field(default_factory=list)
+    """Long-context rates, each for prompts above its threshold; the highest threshold met wins."""
+    since: datetime.date | None = None
+    """The day these prices took effect, where an earlier price is in price_history."""
+
+
+class PastPrice(Price):
+    """Prices that were in force until a day (exclusive)."""
+
+    until: datetime.date
+    """The first day these prices no longer applied."""
 
 
 class Model(_Strict):
@@ -255,6 +282,8 @@ class Model(_Strict):
     """Most completion tokens, only where the provider publishes a limit."""
     price: Price | None = None
     """Prices; leave out when the provider publishes none (cost is then unknown, not zero)."""
+    price_history: list[PastPrice] = Field(default_factory=list)
+    """Earlier prices, for pricing requests made before a change (oldest first)."""
     supports: list[Capability] = Field(default_factory=list)
     """Capabilities the provider serves for this model."""
     status: Status = "ga"
@@ -345,16 +374,35 @@ def _model_problems(p: Provider, model_id: str, m: Model) -> Problems:
                 "the output limit cannot exceed the context window",
             )
         )
+    priced: list[tuple[tuple[str | int, ...], Rates]] = []
     if m.price:
-        for field, value in m.price:
+        priced.append(((*base, "price"), m.price))
+        priced += [((*base, "price", "tiers", i), t) for i, t in enumerate(m.price.tiers)]
+    priced += [((*base, "price_history", i), h) for i, h in enumerate(m.price_history)]
+    for path, rates in priced:
+        for field in ("input", "output", "cache_read", "cache_write"):
+            value = getattr(rates, field)
             if value is not None and value > MAX_PRICE:
                 found.append(
                     (
-                        (*base, "price", field),
+                        (*path, field),
                         f"{value} USD per 1M tokens is above {MAX_PRICE}",
                         "prices are per 1M tokens; was a per-token figure scaled twice?",
                     )
                 )
+    if m.price:
+        thresholds = [t.above_input_tokens for t in m.price.tiers]
+        if len(set(thresholds)) != len(thresholds):
+            found.append(((*base, "price", "tiers"), "two tiers have the same threshold", None))
+    untils = [h.until for h in m.price_history]
+    if untils != sorted(set(untils)):
+        found.append(
+            ((*base, "price_history"), "entries must be oldest first, with distinct dates", None)
+        )
+    elif untils and m.price and m.price.since and m.price.since < untils[-1]:
+        found.append(
+            ((*base, "price", "since"), "the current price starts before the last one ends", None)
+        )
     if m.replacement is not None and m.replacement not in p.models:
         found.append(
             (

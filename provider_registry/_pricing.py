@@ -1,19 +1,22 @@
 """Cost of a call in USD, as Decimal, from the manifest's per-1M-token prices.
 
 No rounding: the result is exact, and callers round for display. A model without a price, or
-without the price a token kind needs, costs None (unknown), never 0.
+without the price a token kind needs, costs None (unknown), never 0. A prompt above a tier's
+threshold is charged at that tier's rates for the whole request; a request time (``at``) picks
+the prices in force that day from ``price_history``.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from ._errors import InvalidParameterError
-from ._manifest import Model
+from ._manifest import Model, Price, PriceTier
 
-__all__ = ["cost", "cost_of_usage"]
+__all__ = ["cost", "cost_of", "cost_of_usage", "price_at"]
 
 _PER = Decimal(1_000_000)
 
@@ -25,12 +28,14 @@ def cost(
     output_tokens: int = 0,
     cached_tokens: int = 0,
     cache_write_tokens: int = 0,
+    at: datetime.date | None = None,
     provider: str = "",
 ) -> Decimal | None:
     """USD for one call. ``input_tokens`` counts every prompt token, cached ones included.
 
     Cached tokens are charged at ``cache_read`` and cache writes at ``cache_write`` where the
-    model has those prices, else at the input price.
+    model has those prices, else at the input price. ``at`` (a date or datetime) prices a
+    request made on that day.
     """
     counts = {
         "input_tokens": input_tokens,
@@ -45,15 +50,23 @@ def cost(
         raise InvalidParameterError(
             provider, "cached_tokens", "cached and cache-write tokens exceed input_tokens"
         )
-    price = info.price if info is not None else None
+    price = price_at(info, at)
     if price is None:
         return None
+    tier = _tier(price, input_tokens)
+
+    def rate(field: str) -> Decimal | None:
+        value: Decimal | None = getattr(tier, field) if tier is not None else None
+        return value if value is not None else getattr(price, field)
+
+    base_in = rate("input")
+    read, write = rate("cache_read"), rate("cache_write")
     fresh = input_tokens - cached_tokens - cache_write_tokens
     parts = [
-        (fresh, price.input),
-        (cached_tokens, price.cache_read if price.cache_read is not None else price.input),
-        (cache_write_tokens, price.cache_write if price.cache_write is not None else price.input),
-        (output_tokens, price.output),
+        (fresh, base_in),
+        (cached_tokens, read if read is not None else base_in),
+        (cache_write_tokens, write if write is not None else base_in),
+        (output_tokens, rate("output")),
     ]
     total = Decimal(0)
     for tokens, per_million in parts:
@@ -64,8 +77,37 @@ def cost(
     return total / _PER
 
 
+def price_at(info: Model | None, at: datetime.date | None) -> Price | None:
+    """The prices in force on the day of ``at`` (today's when None); None if unknown then."""
+    if info is None:
+        return None
+    if at is None:
+        return info.price
+    day = at.astimezone(datetime.timezone.utc).date() if isinstance(at, datetime.datetime) else at
+    for past in info.price_history:  # oldest first
+        if day < past.until:
+            return past
+    current = info.price
+    if current is not None and current.since is not None and day < current.since:
+        return None  # before the current price, and no history covers that day
+    return current
+
+
+def _tier(price: Price, input_tokens: int) -> PriceTier | None:
+    best = None
+    for tier in price.tiers:
+        if input_tokens > tier.above_input_tokens and (
+            best is None or tier.above_input_tokens > best.above_input_tokens
+        ):
+            best = tier
+    return best
+
+
 def cost_of_usage(
-    info: Model | None, usage: Mapping[str, Any] | None, provider: str = ""
+    info: Model | None,
+    usage: Mapping[str, Any] | None,
+    provider: str = "",
+    at: datetime.date | None = None,
 ) -> Decimal | None:
     """USD for an OpenAI-shaped ``usage`` object (prompt/completion tokens and their details)."""
     if not usage:
@@ -77,5 +119,17 @@ def cost_of_usage(
         output_tokens=int(usage.get("completion_tokens") or 0),
         cached_tokens=int(details.get("cached_tokens") or 0),
         cache_write_tokens=int(details.get("cache_write_tokens") or 0),
+        at=at,
         provider=provider,
     )
+
+
+def cost_of(reply: Mapping[str, Any], at: datetime.date | None = None) -> Decimal | None:
+    """USD for a reply returned by completion() (it knows its model), optionally as of ``at``.
+
+    >>> cost_of({"usage": {"prompt_tokens": 10}})  # no model known: unknown, not zero
+    """
+    res = getattr(reply, "resolution", None)
+    info = res.model_info if res is not None else None
+    provider = res.provider_id if res is not None else ""
+    return cost_of_usage(info, reply.get("usage"), provider, at)

@@ -16,6 +16,7 @@ Detection, first rule that applies wins:
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import difflib
 import os
 import re
@@ -120,8 +121,11 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
         output_tokens: int = 0,
         cached_tokens: int = 0,
         cache_write_tokens: int = 0,
+        at: datetime.date | None = None,
     ) -> Decimal | None:
-        """USD for one call at this model's prices; None when it has no price.
+        """USD for one call at this model's prices; None when it has no price. ``at`` (a date
+        or datetime) uses the prices in force that day; a prompt above a tier's threshold is
+        charged at that tier's rates.
 
         >>> resolve("wandb/Llama-3.1-8B-Instruct").cost(input_tokens=1000, output_tokens=500)
         Decimal('0.00033')
@@ -134,6 +138,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
             output_tokens=output_tokens,
             cached_tokens=cached_tokens,
             cache_write_tokens=cache_write_tokens,
+            at=at,
             provider=self.provider_id,
         )
 

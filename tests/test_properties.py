@@ -94,9 +94,14 @@ model_ids = st.text(
     max_size=30,
 )
 usd = st.decimals(min_value=0, max_value=1000, places=4, allow_nan=False, allow_infinity=False)
-prices = st.fixed_dictionaries(
-    {}, optional=dict.fromkeys(("input", "output", "cache_read", "cache_write"), usd)
+RATES = ("input", "output", "cache_read", "cache_write")
+rates = st.fixed_dictionaries({}, optional=dict.fromkeys(RATES, usd))
+tiers = st.lists(
+    st.builds(lambda n, r: {"above_input_tokens": n, **r}, st.integers(1, 10**7), rates),
+    max_size=2,
+    unique_by=lambda t: t["above_input_tokens"],
 )
+prices = st.builds(lambda r, t: {**r, "tiers": t} if t else r, rates, tiers)
 
 
 @st.composite
@@ -158,8 +163,9 @@ def test_load_dump_load_is_stable(data: dict[str, Any]) -> None:
     assert second == first
     assert dump_manifest(second) == text
     for model in second.models.values():
-        if model.price:
-            assert all(isinstance(v, Decimal) for _, v in model.price if v is not None)
+        for rates in [model.price, *(model.price.tiers if model.price else [])]:
+            values = [getattr(rates, k) for k in RATES] if rates else []
+            assert all(isinstance(v, Decimal) for v in values if v is not None)
 
 
 @given(manifests())
