@@ -30,6 +30,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Api",
     "Auth",
+    "Interop",
     "Model",
     "Param",
     "PastPrice",
@@ -139,6 +140,15 @@ class Source(_Strict):
     """Where to read it."""
     checked: datetime.date | None = None
     """The date the figures were last compared with the source (YYYY-MM-DD)."""
+
+
+class Interop(_Strict):
+    """This provider's names in other catalogs, for importing and exporting."""
+
+    litellm: list[str] = Field(default_factory=list)
+    """Its `litellm_provider` values in LiteLLM's price table; the first is used on export."""
+    models_dev: list[str] = Field(default_factory=list)
+    """Its provider ids in the models.dev catalog."""
 
 
 class Api(_Strict):
@@ -320,6 +330,8 @@ class Provider(_Strict):
         default_factory=dict
     )
     """Provider-specific parameters, by the keyword name callers pass to resolve()."""
+    interop: Interop = Field(default_factory=Interop)
+    """Its names in LiteLLM and models.dev."""
     sources: list[Source] = Field(default_factory=list)
     """Where this manifest's facts and figures come from."""
     models: dict[ModelId, Model] = Field(default_factory=dict)
