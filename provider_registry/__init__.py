@@ -48,7 +48,7 @@ from ._manifest import (
     Source,
 )
 from ._pricing import cost_of
-from ._registry import Registry, default_registry, load_registry
+from ._registry import Registry, default_registry, load_registry, register
 from ._resolver import Resolution, resolve
 from ._secrets import mask_secret, redact_headers
 
@@ -120,5 +120,6 @@ __all__ = [
     "load_registry",
     "mask_secret",
     "redact_headers",
+    "register",
     "resolve",
 ]

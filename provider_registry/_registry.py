@@ -15,10 +15,11 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 from urllib.parse import urlsplit
 
 from ._errors import ManifestError, Problem
-from ._loader import manifest_from_document, read_document, render_path
+from ._loader import load_manifest, manifest_from_document, read_document, render_path
 from ._manifest import LOOPBACK_HOSTS, Model, Param, Provider
 from ._paths import data_dir
 from ._yaml import Document
@@ -33,6 +34,7 @@ __all__ = [
     "collect",
     "default_registry",
     "load_registry",
+    "register",
     "search_path",
 ]
 
@@ -396,6 +398,35 @@ class Registry:
                 best.append(pid)
         return tuple(best)
 
+    def register(
+        self, manifest: Provider | Mapping[str, Any] | str | bytes | os.PathLike[str]
+    ) -> Registry:
+        """A new registry with ``manifest`` added (or replacing the provider with its id).
+
+        The programmatic twin of a drop-in file: a dict, YAML text or bytes, or a path, validated
+        exactly as a file is (and checked against the other providers' prefixes and endpoints).
+        This registry is left unchanged; see ``register()`` to swap the default one.
+
+        >>> reg = load_registry().register({"schema_version": 1, "id": "acme", "name": "Acme",
+        ...     "api": {"dialect": "openai", "base_url": "https://acme.example/v1"},
+        ...     "auth": {"required": False}, "models": {"m1": {}}})
+        >>> reg.provider("acme").name, "acme" in load_registry()
+        ('Acme', False)
+        """
+        if isinstance(manifest, Provider):
+            provider, file = load_manifest(manifest.model_dump(exclude_defaults=True)), None
+        else:
+            file = os.fspath(manifest) if isinstance(manifest, os.PathLike) else None
+            provider = load_manifest(manifest)
+        providers = {pid: e.manifest for pid, e in self._entries.items()}
+        providers[provider.id] = provider
+        files = {**self.files, provider.id: file or "<registered>"}
+        empty = Document(None, {}, {})
+        problems = _cross_problems(providers, files, dict.fromkeys(providers, empty))
+        if problems:
+            raise ManifestError(problems)
+        return Registry(providers, files)
+
     def names(self) -> list[str]:
         """Every "provider/model" and bare model name, for suggestions."""
         out = list(self._bare)
@@ -440,3 +471,14 @@ def default_registry() -> Registry:
                 _default = load_registry()
             reg = _default
     return reg
+
+
+def register(manifest: Provider | Mapping[str, Any] | str | bytes | os.PathLike[str]) -> Registry:
+    """Add a provider to the default registry: validated like a file, then swapped in atomically
+    (resolutions already made, and threads mid-resolve, keep the registry they started with).
+    Returns the new default registry."""
+    global _default
+    with _default_lock:
+        base = _default if _default is not None else load_registry()
+        _default = base.register(manifest)
+        return _default

@@ -8,8 +8,17 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 
-from provider_registry import ManifestError, load_registry, resolve
+from provider_registry import (
+    ManifestError,
+    Registry,
+    default_registry,
+    load_manifest,
+    load_registry,
+    register,
+    resolve,
+)
 from provider_registry._cli import main
 
 from .conftest import manifest_text
@@ -105,3 +114,31 @@ def test_every_bad_file_is_reported_in_one_run(dropin: Path) -> None:
         load_registry([dropin], env=False)
     files = {Path(p.file or "").name for p in info.value.problems}
     assert files == {"one.yaml", "two.yaml", "three.yaml"}
+
+
+def test_register_returns_a_new_registry_validated_like_a_file(builtin: Registry) -> None:
+    text = manifest_text("acme", "  m1: {context_window: 1000}")
+    reg = builtin.register(text)
+    assert resolve("acme/m1", registry=reg).model_info.context_window == 1000  # type: ignore[union-attr]
+    assert "acme" not in builtin  # the original is unchanged
+    # A dict and a Provider work the same way.
+    assert "acme" in builtin.register(load_manifest(text))
+    data = yaml.safe_load(text)
+    assert "acme" in builtin.register(data)
+    with pytest.raises(ManifestError, match="unknown key 'contxt'"):
+        builtin.register({**data, "contxt": 1})
+    with pytest.raises(ManifestError, match="is already the id of 'wandb'"):
+        builtin.register({**data, "aliases": ["wandb"]})
+
+
+def test_register_swaps_the_default_registry(monkeypatch: pytest.MonkeyPatch, dropin: Path) -> None:
+    import provider_registry._registry as registry_module
+
+    monkeypatch.setattr(registry_module, "_default", None)
+    path = dropin / "acme.yaml"
+    path.write_text(manifest_text("acme"))
+    before = default_registry()
+    after = register(path)
+    assert default_registry() is after is not before
+    assert resolve("acme/m1").provider_id == "acme"
+    assert after.files["acme"] == str(path)
