@@ -4,8 +4,10 @@ Detection, first rule that applies wins:
 
 1. ``provider=`` given: that provider (id or alias).
 2. ``<prefix>/<rest>`` where the prefix is a provider id or alias: that provider, model ``<rest>``
-   (which may hold more slashes). One refinement: when ``api_base`` selects another provider whose
-   table lists the whole string (``openai/gpt-oss-120b`` at W&B), that provider wins.
+   (which may hold more slashes). Refinements: when ``api_base`` selects another provider whose
+   table lists the whole string (``openai/gpt-oss-120b`` at W&B), that provider wins; when the
+   provider's own table lists the whole string but not ``<rest>`` (NVIDIA's ``nvidia/...`` ids),
+   the whole string is the model.
 3. ``api_base`` given: the provider whose endpoint matches it by exact host and whole path
    segments, longest match.
 4. A bare name: the provider whose ownership rule claims it (most specific rule), else the one
@@ -258,6 +260,10 @@ def _detect(
                     other = reg.entry(pid)
                     if other is not entry and model in other.models:
                         return other, model
+            # Providers whose own ids start with their name ("nvidia/llama-...") list the whole
+            # string; it wins over the stripped rest when only it is in the table.
+            if rest not in entry.models and model in entry.models:
+                return entry, model
             return entry, rest
 
     if api_base is not None:

@@ -412,3 +412,13 @@ def test_registry_is_immutable(builtin: Registry) -> None:
         builtin.providers["x"] = builtin.provider("wandb")  # type: ignore[index]
     assert "wandb" in builtin
     assert "nonexistent" not in builtin
+
+
+def test_whole_string_under_own_prefix(dropin: Path) -> None:
+    # A provider whose ids start with its own name: "nvidia/llama-x" is the id itself.
+    models = "  nvidia/llama-x: {}\n  plain: {}"
+    (dropin / "nvidia.yaml").write_text(manifest_text("nvidia", models))
+    reg = load_registry([dropin], builtin=False, env=False)
+    assert resolve("nvidia/llama-x", registry=reg).model == "nvidia/llama-x"
+    assert resolve("nvidia/nvidia/llama-x", registry=reg).model == "nvidia/llama-x"
+    assert resolve("nvidia/plain", registry=reg).model == "plain"
