@@ -16,9 +16,18 @@ from typing import Any
 from ._errors import InvalidParameterError
 from ._manifest import Model, Price, PriceTier
 
-__all__ = ["cost", "cost_of", "cost_of_usage", "price_at"]
+__all__ = [
+    "cost",
+    "cost_of",
+    "cost_of_usage",
+    "effective_rates",
+    "own_rate",
+    "price_at",
+    "tier_for",
+]
 
 _PER = Decimal(1_000_000)
+_RATES = ("input", "output", "cache_read", "cache_write")
 
 
 def cost(
@@ -53,20 +62,13 @@ def cost(
     price = price_at(info, at)
     if price is None:
         return None
-    tier = _tier(price, input_tokens)
-
-    def rate(field: str) -> Decimal | None:
-        value: Decimal | None = getattr(tier, field) if tier is not None else None
-        return value if value is not None else getattr(price, field)
-
-    base_in = rate("input")
-    read, write = rate("cache_read"), rate("cache_write")
+    rates = effective_rates(price, tier_for(price, input_tokens))
     fresh = input_tokens - cached_tokens - cache_write_tokens
     parts = [
-        (fresh, base_in),
-        (cached_tokens, read if read is not None else base_in),
-        (cache_write_tokens, write if write is not None else base_in),
-        (output_tokens, rate("output")),
+        (fresh, rates["input"]),
+        (cached_tokens, rates["cache_read"]),
+        (cache_write_tokens, rates["cache_write"]),
+        (output_tokens, rates["output"]),
     ]
     total = Decimal(0)
     for tokens, per_million in parts:
@@ -93,14 +95,25 @@ def price_at(info: Model | None, at: datetime.date | None) -> Price | None:
     return current
 
 
-def _tier(price: Price, input_tokens: int) -> PriceTier | None:
-    best = None
-    for tier in price.tiers:
-        if input_tokens > tier.above_input_tokens and (
-            best is None or tier.above_input_tokens > best.above_input_tokens
-        ):
-            best = tier
-    return best
+def tier_for(price: Price, input_tokens: int) -> PriceTier | None:
+    """The tier a prompt of ``input_tokens`` falls in: the highest threshold it is above."""
+    met = [t for t in price.tiers if input_tokens > t.above_input_tokens]
+    return max(met, key=lambda t: t.above_input_tokens, default=None)
+
+
+def own_rate(price: Price, tier: PriceTier | None, field: str) -> Decimal | None:
+    """The tier's rate for ``field`` where it has one, else the base rate (None if neither)."""
+    value: Decimal | None = getattr(tier, field) if tier is not None else None
+    return value if value is not None else getattr(price, field)
+
+
+def effective_rates(price: Price, tier: PriceTier | None) -> dict[str, Decimal | None]:
+    """The rate each kind of token is charged at; cache kinds fall back to the input rate."""
+    rates = {field: own_rate(price, tier, field) for field in _RATES}
+    for field in ("cache_read", "cache_write"):
+        if rates[field] is None:
+            rates[field] = rates["input"]
+    return rates
 
 
 def cost_of_usage(

@@ -139,3 +139,10 @@ def test_python_dash_m_works() -> None:
     proc = subprocess.run([sys.executable, "-m", "provider_registry", "validate"],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
+
+
+def test_closed_pipe_is_not_an_error() -> None:
+    proc = subprocess.run(f"'{REGISTRY}' list | head -n 1", shell=True, capture_output=True,
+                          text=True, cwd=ROOT, timeout=60)  # fmt: skip
+    assert proc.stdout.count("\n") == 1
+    assert "Error" not in proc.stderr

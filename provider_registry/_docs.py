@@ -1,0 +1,426 @@
+"""Markdown reference pages generated from manifests: ``registry docs``.
+
+A page's generated text sits between two marker lines, and whatever is outside them belongs to
+people: regenerating replaces only the block, so a hand-written guide can carry the reference at
+its end. A file that exists without the markers is someone else's and is never overwritten.
+Output depends only on the manifests (sorted, no "generated on" dates), so a check in CI can
+compare the pages on disk with what would be generated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from ._errors import RegistryError
+from ._manifest import Model, PriceTier, Provider, Rates
+
+__all__ = [
+    "BEGIN",
+    "END",
+    "DocsError",
+    "PageState",
+    "count_text",
+    "plan_pages",
+    "rate_text",
+    "render_provider",
+    "update_page",
+]
+
+BEGIN = "<!-- BEGIN GENERATED: registry docs -->"
+END = "<!-- END GENERATED -->"
+
+_NOTICE = (
+    "<!-- Generated from the manifest of provider {id!r} by `registry docs`. Edit the manifest "
+    "and regenerate; text outside the BEGIN/END GENERATED markers is kept. -->"
+)
+_NONE = "-"
+_HEADING = re.compile(r"^(#{1,6})[ \t]")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# Characters that Markdown would read as markup in running text. An underscore inside a word
+# never is (CommonMark's flanking rules), and escaping it there would only clutter the source.
+# `|` is left to _table, which escapes it in every cell, code spans included (GFM splits cells
+# before it parses inlines).
+_MARKUP = re.compile(r"([\\`*\[<>]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+
+
+class DocsError(RegistryError):
+    """A page cannot be generated or updated (a file without markers, a bad directory)."""
+
+
+# --- formatting ---------------------------------------------------------------------------
+
+
+def rate_text(value: Decimal) -> str:
+    """A USD rate as exact decimal text with at least two places: 2.5 -> "2.50", 0.075 -> "0.075".
+
+    Never rounds: a price is shown exactly as the manifest gives it, only padded to cents.
+    """
+    exact = value.normalize()
+    exponent = exact.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        return f"{exact:f}"
+    return f"{value.quantize(Decimal('0.01')):f}"
+
+
+def count_text(value: int | None) -> str:
+    """A token count with thousands separators, or the not-given mark."""
+    return _NONE if value is None else f"{value:,}"
+
+
+def _text(value: str) -> str:
+    # Line breaks in a description would end a table row or a list item early.
+    return _MARKUP.sub(r"\\\1", " ".join(value.split()))
+
+
+def _code(value: str) -> str:
+    runs = [len(m) for m in re.findall(r"`+", value)]
+    fence = "`" * next(n for n in range(1, len(value) + 2) if n not in runs)
+    pad = " " if value.startswith(("`", " ")) or value.endswith(("`", " ")) else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def _codes(values: Iterable[str]) -> str:
+    return ", ".join(_code(v) for v in values) or _NONE
+
+
+def _link(url: str, label: str | None = None) -> str:
+    # Angle brackets keep parentheses and underscores in the URL literal; the manifest's URL
+    # pattern rules out spaces, so only the brackets themselves need encoding.
+    target = url.replace("<", "%3C").replace(">", "%3E")
+    if not label:
+        return f"<{target}>"
+    text = _text(label).replace("]", r"\]")  # an unescaped `]` would end the link text
+    return f"[{text}](<{target}>)"
+
+
+def _table(header: list[str], rows: Iterable[list[str]]) -> list[str]:
+    def line(cells: list[str]) -> str:
+        cells = [" ".join(c.split()).replace("|", r"\|") or _NONE for c in cells]
+        return "| " + " | ".join(cells) + " |"
+
+    return [line(header), "|" + "---|" * len(header), *(line(r) for r in rows)]
+
+
+def _rate(value: Decimal | None) -> str:
+    return _NONE if value is None else rate_text(value)
+
+
+def _rates_summary(rates: Rates) -> str:
+    parts = [
+        f"{label} {rate_text(value)}"
+        for label, value in (
+            ("in", rates.input),
+            ("out", rates.output),
+            ("cache read", rates.cache_read),
+            ("cache write", rates.cache_write),
+        )
+        if value is not None
+    ]
+    return ", ".join(parts) or "no rates"
+
+
+def _tier_text(tier: PriceTier) -> str:
+    return f"above {tier.above_input_tokens:,} prompt tokens: {_rates_summary(tier)}"
+
+
+def _status_text(m: Model) -> str:
+    parts: list[str] = []
+    if m.deprecated_on:
+        parts.append(f"deprecated on {m.deprecated_on.isoformat()}")
+    if m.retired_on:
+        verb = "retired" if m.status == "retired" else "retires"
+        parts.append(f"{verb} on {m.retired_on.isoformat()}")
+    if not any(p.startswith(m.status) for p in parts):
+        parts.insert(0, m.status)
+    if m.replacement:
+        parts.append(f"use {_code(m.replacement)}")
+    return "; ".join(parts)
+
+
+def _sorted_models(p: Provider) -> list[tuple[str, Model]]:
+    return sorted(p.models.items(), key=lambda kv: (kv[0].casefold(), kv[0]))
+
+
+# --- one page -----------------------------------------------------------------------------
+
+
+def render_provider(p: Provider, *, level: int = 1) -> str:
+    """The reference page for one provider as Markdown, its title a heading of ``level``.
+
+    Everything comes from the manifest; the text ends with a newline and holds no markers.
+    """
+    h1 = "#" * max(1, min(level, 4))  # three levels below it must still be headings
+    h2 = h1 + "#"
+    out: list[str] = [f"{h1} {_text(p.name)}", ""]
+    intro = f"Provider id {_code(p.id)}: model names are {_code(p.id + '/<model>')}."
+    if p.docs_url:
+        intro += f" API documentation: {_link(p.docs_url)}."
+    out += [intro, ""]
+
+    api = p.api
+    out += [f"{h2} Connection", ""]
+    base = _code(api.base_url)
+    if "${" in api.base_url:
+        base += " (each `${VAR}` is read from the environment variable of that name)"
+    rows = [["dialect", _code(api.dialect)], ["base URL", base]]
+    override = f"environment variable {_code(api.base_url_env)}" if api.base_url_env else _NONE
+    rows.append(["base URL override", override])
+    rows.append(["endpoints", _codes(api.endpoints)])
+    rows += [["header", _code(f"{k}: {v}")] for k, v in sorted(api.headers.items())]
+    out += [*_table(["setting", "value"], rows), ""]
+
+    out += [f"{h2} Authentication", "", _auth_text(p), ""]
+
+    out += [f"{h2} Parameters", ""]
+    if p.params:
+        header = ["name", "required", "env", "sent as", "pattern", "description"]
+        out += [*_table(header, [_param_row(name, p) for name in sorted(p.params)]), ""]
+    else:
+        out += ["No provider-specific parameters.", ""]
+
+    rules = p.request
+    if rules.rename or rules.unsupported or rules.defaults:
+        out += [f"{h2} Request rules", ""]
+        out += [
+            f"- {_code(old)} is sent as {_code(new)}" for old, new in sorted(rules.rename.items())
+        ]
+        if rules.unsupported:
+            out.append(f"- not accepted (dropped with a warning): {_codes(rules.unsupported)}")
+        out += [
+            f"- {_code(k)} defaults to {_code(json.dumps(v, sort_keys=True))}"
+            for k, v in sorted(rules.defaults.items())
+        ]
+        out.append("")
+
+    names = [
+        ("Other prefixes that select this provider", p.aliases),
+        ("Bare model names it owns", p.owns),
+        ("LiteLLM provider names", p.interop.litellm),
+        ("models.dev provider ids", p.interop.models_dev),
+    ]
+    if any(values for _, values in names):
+        out += [f"{h2} Names", ""]
+        out += [f"- {label}: {_codes(values)}" for label, values in names if values]
+        out.append("")
+
+    if p.sources:
+        out += [f"{h2} Sources", ""]
+        for src in p.sources:
+            text = _link(src.url, src.name) if src.url else _text(src.name)
+            when = src.checked.isoformat() if src.checked else "not recorded"
+            out.append(f"- {text} (checked: {when})")
+        out.append("")
+
+    out += [f"{h2} Models", "", *_models_section(p, h2 + "#")]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _auth_text(p: Provider) -> str:
+    auth = p.auth
+    how = f"the header {_code(auth.header + ': ' + auth.header_value('<key>'))}"
+    if not auth.env:
+        return "No key needed." if not auth.required else "A key is required."
+    where = " or ".join(_code(e) for e in auth.env)
+    first = " (the first one set wins)" if len(auth.env) > 1 else ""
+    if not auth.required:
+        return f"No key needed. When {where} is set{first}, it is sent in {how}."
+    return f"The key is read from {where}{first} and sent in {how}."
+
+
+def _param_row(name: str, p: Provider) -> list[str]:
+    spec = p.params[name]
+    required = "yes" if spec.required else "no"
+    if spec.default is not None:
+        required += f" (default {_code(spec.default)})"
+    send = spec.send_as
+    sent = next(
+        f"{kind} {_code(value)}"
+        for kind, value in (("header", send.header), ("body", send.body), ("query", send.query))
+        if value
+    )
+    return [
+        _code(name),
+        required,
+        _code(spec.env) if spec.env else _NONE,
+        sent,
+        _code(spec.pattern) if spec.pattern else _NONE,
+        _text(spec.description) if spec.description else _NONE,
+    ]
+
+
+def _models_section(p: Provider, h3: str) -> list[str]:
+    models = _sorted_models(p)
+    if not models:
+        return ["The manifest lists no models."]
+    retired = sum(m.status == "retired" for _, m in models)
+    note = f"{len(models)} model{'s' * (len(models) != 1)}"
+    if retired:
+        note += f", {retired} of them retired"
+    out = [f"{note}. Prices are USD per 1M tokens; {_NONE} means not published.", ""]
+    header = [
+        "model", "aliases", "mode", "context", "max out", "$ in", "$ out", "$ cache read",
+        "$ cache write", "tiers", "supports", "status",
+    ]  # fmt: skip
+    rows = []
+    for model_id, m in models:
+        price = m.price
+        rows.append(
+            [
+                _code(model_id),
+                _codes(m.aliases),
+                m.mode,
+                count_text(m.context_window),
+                count_text(m.max_output_tokens),
+                _rate(price.input if price else None),
+                _rate(price.output if price else None),
+                _rate(price.cache_read if price else None),
+                _rate(price.cache_write if price else None),
+                "; ".join(_tier_text(t) for t in price.tiers) if price else _NONE,
+                ", ".join(m.supports) or _NONE,
+                _status_text(m),
+            ]
+        )
+    out += [*_table(header, rows), ""]
+    history = [(model_id, m) for model_id, m in models if m.price_history]
+    if history:
+        out += [f"{h3} Price history", ""]
+        for model_id, m in history:
+            out.append(f"- {_code(model_id)}:")
+            for past in m.price_history:
+                tiers = "".join(f"; {_tier_text(t)}" for t in past.tiers)
+                out.append(f"  - until {past.until.isoformat()}: {_rates_summary(past)}{tiers}")
+            if m.price is not None:
+                since = f"since {m.price.since.isoformat()}" if m.price.since else "now"
+                out.append(f"  - {since}: {_rates_summary(m.price)}")
+        out.append("")
+    return out
+
+
+# --- pages on disk ------------------------------------------------------------------------
+
+
+def _heading_level(text: str) -> int:
+    """The level of the last heading in ``text`` outside fenced code, 0 when there is none."""
+    level = 0
+    fence: str | None = None
+    for line in text.splitlines():
+        m = _FENCE.match(line)
+        if m:
+            mark = m[1]
+            if fence is None:
+                fence = mark
+            elif mark[0] == fence[0] and len(mark) >= len(fence):
+                fence = None
+            continue
+        if fence is None:
+            h = _HEADING.match(line)
+            if h:
+                level = len(h[1])
+    return level
+
+
+def _markers(lines: list[str]) -> tuple[int, int] | str | None:
+    """Indexes of the BEGIN and END lines; None when neither is there; a reason when malformed."""
+    begins = [i for i, line in enumerate(lines) if line.rstrip() == BEGIN]
+    ends = [i for i, line in enumerate(lines) if line.rstrip() == END]
+    if not begins and not ends:
+        return None
+    if len(begins) != 1 or len(ends) != 1 or ends[0] < begins[0]:
+        return "its generated-block markers are not one BEGIN line followed by one END line"
+    return begins[0], ends[0]
+
+
+def update_page(existing: str | None, p: Provider, file: str = "") -> str:
+    """The text a provider's page should hold, given its current text (None: no file yet).
+
+    The block between the markers is regenerated and everything outside it kept. Its headings
+    nest under the last heading written above the block. Raises DocsError for a non-empty file
+    without markers: it was written by someone else, and replacing it would lose their text.
+    """
+    name = file or f"{p.id}.md"
+    if existing is None or not existing.strip():
+        before: list[str] = []
+        after: list[str] = []
+    else:
+        lines = existing.splitlines()
+        found = _markers(lines)
+        if found is None:
+            raise DocsError(
+                f"refusing to overwrite {name}: it has no {BEGIN} ... {END} markers",
+                hint="add the two marker lines where the generated reference should go, "
+                "or delete the file",
+            )
+        if isinstance(found, str):
+            raise DocsError(f"cannot update {name}: {found}")
+        begin, end = found
+        before, after = lines[:begin], lines[end + 1 :]
+    level = _heading_level("\n".join(before)) + 1
+    block = render_provider(p, level=level).splitlines()
+    text = "\n".join([*before, BEGIN, _NOTICE.format(id=p.id), "", *block, END, *after])
+    return text + "\n"
+
+
+@dataclasses.dataclass(frozen=True)
+class PageState:
+    """One page's standing against the manifests."""
+
+    path: Path
+    state: Literal["current", "stale", "missing", "extra", "refused"]
+    """current, stale (differs), missing (no file), extra (a generated page for no provider),
+    or refused (a file that cannot be updated; ``reason`` says why)."""
+    text: str | None = None
+    """What the file should hold (current, stale, missing)."""
+    reason: str = ""
+    removable: bool = False
+    """For an extra page: it holds nothing but the generated block, so deleting it loses no
+    hand-written text."""
+
+
+def plan_pages(
+    providers: Mapping[str, Provider], directory: Path, *, display: Path | None = None
+) -> list[PageState]:
+    """Compare ``directory`` with the pages ``providers`` call for; nothing is written.
+
+    ``display`` is how the directory is named in messages (default: as given).
+    """
+    shown = display if display is not None else directory
+    states: list[PageState] = []
+    for pid in sorted(providers):
+        path = directory / f"{pid}.md"
+        try:
+            current = path.read_text(encoding="utf-8") if path.exists() else None
+        except (OSError, UnicodeDecodeError) as exc:
+            states.append(
+                PageState(path, "refused", reason=f"cannot read {shown / path.name}: {exc}")
+            )
+            continue
+        try:
+            wanted = update_page(current, providers[pid], str(shown / path.name))
+        except DocsError as exc:
+            states.append(PageState(path, "refused", reason=str(exc)))
+            continue
+        if current is None:
+            state: Literal["current", "stale", "missing"] = "missing"
+        else:
+            state = "current" if current == wanted else "stale"
+        states.append(PageState(path, state, wanted))
+    if directory.is_dir():
+        for path in sorted(directory.glob("*.md")):
+            if path.stem in providers or not path.is_file():
+                continue
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                continue  # not a page of ours if it cannot even be read as one
+            found = _markers(lines)
+            if isinstance(found, tuple):
+                begin, end = found
+                outside = [line for line in lines[:begin] + lines[end + 1 :] if line.strip()]
+                states.append(PageState(path, "extra", removable=not outside))
+    return states
