@@ -86,13 +86,16 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "schema",
         formatter_class=fmt,
-        help="write or check schemas/provider.schema.json",
-        description="Write the JSON Schema generated from the manifest models, or with --check\n"
-        "exit 1 when the file on disk differs from what would be generated.",
+        help="write or check the JSON Schemas in schemas/",
+        description="Write the JSON Schemas generated from the models (provider.schema.json for\n"
+        "manifests, catalog.schema.json for `registry export --format json`), or with --check\n"
+        "exit 1 when a file on disk differs from what would be generated.",
         epilog="examples:\n  registry schema\n  registry schema --check",
     )
     p.add_argument("--check", action="store_true", help="verify instead of writing")
-    p.add_argument("--output", type=Path, metavar="FILE", help="default: schemas/ of the package")
+    p.add_argument(
+        "--output", type=Path, metavar="FILE", help="write only the manifest schema, here"
+    )
     for module in (_cli_catalog, _cli_interop):
         _COMMANDS.update(module.add_commands(sub, common))
     return parser
@@ -260,25 +263,34 @@ def _print_rows(rows: list[tuple[str, str]], out: TextIO) -> None:
 
 
 def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
-    from ._schema import schema_path, schema_text
+    from ._export import CATALOG_SCHEMA
+    from ._schema import MANIFEST_SCHEMA
 
-    target: Path = args.output or schema_path()
-    text = schema_text()
-    if args.check:
+    # --output names where the manifest schema goes; without it, every schema file is handled.
+    if args.output:
+        targets = [(MANIFEST_SCHEMA, Path(args.output))]
+    else:
+        targets = [(s, s.path()) for s in (MANIFEST_SCHEMA, CATALOG_SCHEMA)]
+    stale = 0
+    for schema, target in targets:
+        text = schema.text()
+        if not args.check:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+            print(f"wrote {target}", file=out)
+            continue
         try:
             current = target.read_text(encoding="utf-8")
         except OSError as exc:
+            current = None
             print(f"{target}: cannot read: {exc.strerror}", file=out)
-            return 1
-        if current != text:
-            print(f"{target} is stale: run `registry schema` to regenerate it", file=out)
-            return 1
-        print(f"{target} is up to date", file=out)
-        return 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    print(f"wrote {target}", file=out)
-    return 0
+        if current == text:
+            print(f"{target} is up to date", file=out)
+        else:
+            stale += 1
+            if current is not None:
+                print(f"{target} is stale: run `registry schema` to regenerate it", file=out)
+    return 1 if stale else 0
 
 
 Handler = Callable[[argparse.Namespace, TextIO], int]

@@ -23,6 +23,8 @@ __all__ = [
     "dump_manifest",
     "load_manifest",
     "manifest_from_document",
+    "parse_document",
+    "read_bytes",
     "read_document",
     "render_path",
     "show_value",
@@ -50,6 +52,19 @@ def render_path(path: Iterable[str | int]) -> str:
 def read_document(path: Path, display: str | None = None) -> Document:
     """Read and parse one manifest file; raise ManifestError (one located problem) if refused."""
     name = display or str(path)
+    return parse_document(read_bytes(path, name), name)
+
+
+def parse_document(raw: bytes, name: str | None) -> Document:
+    """Parse a manifest's bytes; raise ManifestError (one located problem) if refused."""
+    try:
+        return parse_yaml(raw)
+    except YamlError as exc:
+        raise _yaml_problem(exc, name) from exc
+
+
+def read_bytes(path: Path, name: str) -> bytes:
+    """A manifest file's bytes, refusing one over the size limit before reading it."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -57,17 +72,13 @@ def read_document(path: Path, display: str | None = None) -> Document:
                 f"file is {size:,} bytes, above the limit of {MAX_BYTES:,}; "
                 "split the model table or trim it"
             )
-        raw = path.read_bytes()
+        return path.read_bytes()
     except YamlError as exc:
         raise _yaml_problem(exc, name) from exc
     except OSError as exc:
         raise ManifestError(
             [Problem(name, None, None, "", f"cannot read the file: {exc.strerror or exc}")]
         ) from exc
-    try:
-        return parse_yaml(raw)
-    except YamlError as exc:
-        raise _yaml_problem(exc, name) from exc
 
 
 def load_manifest(
@@ -232,8 +243,31 @@ def _pydantic_problem(doc: Document, file: str | None, err: Any) -> Problem:
 
 
 class _Dumper(yaml.SafeDumper):
+    """Writes manifests the way people write them: short lists and small mappings of plain
+    values on one line (``supports: [tools, vision]``, ``price: {input: 0.22, output: 0.22}``)."""
+
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+    def represent_sequence(
+        self, tag: str, sequence: Any, flow_style: bool | None = None
+    ) -> yaml.SequenceNode:
+        node = super().represent_sequence(tag, sequence, flow_style)
+        node.flow_style = _fits_on_a_line(node.value)
+        return node
+
+    def represent_mapping(
+        self, tag: str, mapping: Any, flow_style: bool | None = None
+    ) -> yaml.MappingNode:
+        node = super().represent_mapping(tag, mapping, flow_style)
+        node.flow_style = _fits_on_a_line([n for pair in node.value for n in pair])
+        return node
+
+
+def _fits_on_a_line(nodes: list[yaml.Node]) -> bool:
+    if not nodes or not all(isinstance(n, yaml.ScalarNode) for n in nodes):
+        return False
+    return sum(len(str(n.value)) + 2 for n in nodes) <= 88
 
 
 def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:
@@ -243,7 +277,8 @@ def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNo
 
 
 def _represent_date(dumper: yaml.SafeDumper, value: datetime.date) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value.isoformat())
+    # Plain 2026-11-23, as people write it; the loader reads it back as text for pydantic.
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value.isoformat())
 
 
 _Dumper.add_representer(Decimal, _represent_decimal)

@@ -9,9 +9,11 @@ replaces the earlier and the replacement is reported.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -19,7 +21,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._errors import ManifestError, Problem
-from ._loader import load_manifest, manifest_from_document, read_document, render_path
+from ._loader import (
+    load_manifest,
+    manifest_from_document,
+    parse_document,
+    read_bytes,
+    render_path,
+)
 from ._manifest import LOOPBACK_HOSTS, Model, Param, Provider
 from ._paths import data_dir
 from ._yaml import Document
@@ -113,11 +121,46 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+# Outcomes of reading one file, keyed by its display name, a hash of its bytes and whether the
+# schema check ran. The same bytes always give the same outcome, so a hit is never stale; a
+# process that validates or reloads repeatedly parses each unchanged file once.
+_Outcome = tuple[Provider | None, tuple[Problem, ...]]
+_OUTCOMES: OrderedDict[tuple[str, bytes, bool], _Outcome] = OrderedDict()
+_OUTCOMES_MAX = 1024
+_outcomes_lock = threading.Lock()
+
+
+def _outcome(raw: bytes, name: str, check: Check | None) -> _Outcome:
+    key = (name, hashlib.sha256(raw).digest(), check is not None)
+    with _outcomes_lock:
+        hit = _OUTCOMES.get(key)
+        if hit is not None:
+            _OUTCOMES.move_to_end(key)
+            return hit
+    try:
+        doc = parse_document(raw, name)
+        found = check(doc, name) if check else []
+        outcome: _Outcome = (
+            (None, tuple(found)) if found else (manifest_from_document(doc, name), ())
+        )
+    except ManifestError as exc:
+        outcome = (None, exc.problems)
+    with _outcomes_lock:
+        _OUTCOMES[key] = outcome
+        if len(_OUTCOMES) > _OUTCOMES_MAX:
+            _OUTCOMES.popitem(last=False)
+    return outcome
+
+
 def collect(layers: Sequence[Layer], check: Check | None = None) -> Collection:
-    """Read every manifest of every layer; never stops at the first bad file."""
+    """Read every manifest of every layer; never stops at the first bad file.
+
+    ``check`` is the JSON Schema check of ``registry validate`` (the only one there is), run on
+    each parsed file before the pydantic models.
+    """
     providers: dict[str, Provider] = {}
     files: dict[str, str] = {}
-    docs: dict[str, Document] = {}
+    raws: dict[str, bytes] = {}
     problems: list[Problem] = []
     overrides: list[Override] = []
     seen_real: set[Path] = set()
@@ -140,24 +183,21 @@ def collect(layers: Sequence[Layer], check: Check | None = None) -> Collection:
             count += 1
             name = _display(path)
             try:
-                doc = read_document(path, name)
-                found = check(doc, name) if check else []
-                if found:
-                    problems += found
-                    continue
-                provider = manifest_from_document(doc, name)
+                raw = read_bytes(path, name)
             except ManifestError as exc:
                 problems += exc.problems
                 continue
+            provider, found = _outcome(raw, name, check)
+            problems += found
+            if provider is None:
+                continue
             pid = provider.id
             if pid in in_layer:
-                mark = doc.locate(("id",))
                 problems.append(
-                    Problem(
+                    _at(
+                        parse_document(raw, name),
                         name,
-                        mark.line if mark else None,
-                        mark.column if mark else None,
-                        "id",
+                        ("id",),
                         f"provider id {pid!r} is also defined in {in_layer[pid]}",
                         "each provider id may appear once per directory",
                     )
@@ -178,26 +218,38 @@ def collect(layers: Sequence[Layer], check: Check | None = None) -> Collection:
                 )
             providers[pid] = provider
             files[pid] = name
-            docs[pid] = doc
-    problems += _cross_problems(providers, files, docs)
+            raws[pid] = raw
+
+    def locate(pid: str) -> Document:
+        # Positions are needed only to report a cross-file problem: parse again then.
+        return parse_document(raws[pid], files[pid])
+
+    problems += _cross_problems(providers, files, locate)
     return Collection(providers, files, problems, overrides, count)
 
 
+def _at(
+    doc: Document | None,
+    file: str,
+    path: tuple[str | int, ...],
+    message: str,
+    hint: str | None = None,
+) -> Problem:
+    mark = doc.locate(path) if doc is not None else None
+    line, column = (mark.line, mark.column) if mark else (None, None)
+    return Problem(file, line, column, render_path(path), message, hint)
+
+
 def _cross_problems(
-    providers: Mapping[str, Provider], files: Mapping[str, str], docs: Mapping[str, Document]
+    providers: Mapping[str, Provider],
+    files: Mapping[str, str],
+    locate: Callable[[str], Document | None],
 ) -> list[Problem]:
     """Rules across manifests: prefixes and endpoints must each select one provider."""
     found: list[Problem] = []
 
     def at(pid: str, path: tuple[str | int, ...], message: str) -> Problem:
-        mark = docs[pid].locate(path)
-        return Problem(
-            files[pid],
-            mark.line if mark else None,
-            mark.column if mark else None,
-            render_path(path),
-            message,
-        )
+        return _at(locate(pid), files[pid], path, message)
 
     prefixes: dict[str, str] = {pid: pid for pid in providers}
     for pid, p in providers.items():
@@ -421,8 +473,7 @@ class Registry:
         providers = {pid: e.manifest for pid, e in self._entries.items()}
         providers[provider.id] = provider
         files = {**self.files, provider.id: file or "<registered>"}
-        empty = Document(None, {}, {})
-        problems = _cross_problems(providers, files, dict.fromkeys(providers, empty))
+        problems = _cross_problems(providers, files, lambda pid: None)
         if problems:
             raise ManifestError(problems)
         return Registry(providers, files)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
-from typing import Any
 
+from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from ._manifest import Provider
 from ._paths import data_dir
 
-__all__ = ["SCHEMA_ID", "schema_path", "schema_text"]
+__all__ = ["MANIFEST_SCHEMA", "SCHEMA_ID", "SchemaFile", "schema_path", "schema_text"]
 
 SCHEMA_ID = "https://provider-registry.dev/schemas/provider.schema.json"
 SCHEMA_NOTE = (
@@ -34,21 +35,39 @@ class _Generator(GenerateJsonSchema):
         return result
 
 
-def schema_dict() -> dict[str, Any]:
-    body = Provider.model_json_schema(schema_generator=_Generator)
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
-        "$comment": SCHEMA_NOTE,
-        **body,
-    }
+@dataclasses.dataclass(frozen=True)
+class SchemaFile:
+    """A JSON Schema generated from a pydantic model and checked in under ``schemas/``."""
+
+    model: type[BaseModel]
+    schema_id: str
+    filename: str
+    note: str
+
+    def text(self) -> str:
+        """The schema as the checked-in file holds it."""
+        body = self.model.model_json_schema(schema_generator=_Generator)
+        document = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": self.schema_id,
+            "$comment": self.note,
+            **body,
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+    def path(self) -> Path:
+        """``schemas/`` of the checkout, or the installed package's copy."""
+        return data_dir("schemas") / self.filename
+
+
+MANIFEST_SCHEMA = SchemaFile(Provider, SCHEMA_ID, "provider.schema.json", SCHEMA_NOTE)
 
 
 def schema_text() -> str:
-    """The schema as the checked-in file holds it."""
-    return json.dumps(schema_dict(), indent=2, ensure_ascii=False) + "\n"
+    """The manifest schema as the checked-in file holds it."""
+    return MANIFEST_SCHEMA.text()
 
 
 def schema_path() -> Path:
-    """Where the schema lives: ``schemas/`` of the checkout, or the installed package's copy."""
-    return data_dir("schemas") / "provider.schema.json"
+    """Where the manifest schema lives."""
+    return MANIFEST_SCHEMA.path()

@@ -54,7 +54,7 @@ def test_show_json_has_stable_keys() -> None:
         "model_info",
     }  # fmt: skip
     assert (data["provider"], data["model"], data["api_key"]) == ("openai", "gpt-4o", None)
-    price = {"input": "2.5", "output": "10.0", "cache_read": "1.25", "tiers": []}
+    price = {"input": "2.5", "output": "10", "cache_read": "1.25", "tiers": []}
     assert data["model_info"]["price"] == price
 
 
