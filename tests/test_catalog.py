@@ -110,3 +110,93 @@ def test_cached_input_price_gpt_4o(builtin: Registry) -> None:
 def test_seed_mistral_has_no_price(builtin: Registry) -> None:
     res = resolve("wandb/Mistral-7B-Instruct-v0.1", registry=builtin)
     assert res.cost(input_tokens=1000, output_tokens=1000) is None
+
+
+def test_tiered_price_gemini_2_5_pro(builtin: Registry) -> None:
+    res = resolve("gemini-2.5-pro", registry=builtin)
+    assert res.provider_id == "gemini"
+    # At or below 200k prompt tokens: $1.25 in, $10 out, $0.125 cached.
+    assert res.cost(input_tokens=200_000, output_tokens=1_000) == Decimal("0.26")
+    # Above 200k the whole request is at $2.50 in, $15 out, $0.25 cached.
+    assert res.cost(input_tokens=200_001, output_tokens=1_000) == Decimal("0.5150025")
+    assert res.cost(input_tokens=300_000, cached_tokens=100_000, output_tokens=2_000) == Decimal(
+        "0.555"
+    )
+
+
+def test_coverage(builtin: Registry) -> None:
+    providers = builtin.providers
+    complete = [
+        m
+        for p in providers.values()
+        for m in p.models.values()
+        if m.price is not None and m.price.input is not None and m.context_window
+    ]
+    assert len(providers) >= 30
+    assert len(complete) >= 1500
+
+
+def test_every_manifest_says_where_its_figures_come_from(builtin: Registry) -> None:
+    for p in builtin.providers.values():
+        assert p.sources, p.id
+        assert all(s.checked is not None for s in p.sources), p.id
+
+
+# LiteLLM-style prefixes that must still find the provider: (prefix, provider id)
+LITELLM_PREFIXES = [
+    ("together_ai", "together"),
+    ("fireworks_ai", "fireworks"),
+    ("nvidia_nim", "nvidia"),
+    ("hosted_vllm", "vllm"),
+    ("lm_studio", "lmstudio"),
+    ("gemini", "gemini"),
+    ("groq", "groq"),
+    ("openrouter", "openrouter"),
+    ("deepinfra", "deepinfra"),
+    ("xai", "xai"),
+]
+
+
+@pytest.mark.parametrize(("prefix", "provider"), LITELLM_PREFIXES)
+def test_litellm_prefixes(builtin: Registry, prefix: str, provider: str) -> None:
+    assert resolve(f"{prefix}/some-model", registry=builtin).provider_id == provider
+
+
+# The facts page's endpoints and key variables: (provider id, base URL, first key env var)
+ENDPOINTS = [
+    ("groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY"),
+    ("together", "https://api.together.xyz/v1", "TOGETHER_API_KEY"),
+    ("fireworks", "https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY"),
+    ("deepinfra", "https://api.deepinfra.com/v1/openai", "DEEPINFRA_API_KEY"),
+    ("mistral", "https://api.mistral.ai/v1", "MISTRAL_API_KEY"),
+    ("xai", "https://api.x.ai/v1", "XAI_API_KEY"),
+    ("perplexity", "https://api.perplexity.ai", "PERPLEXITY_API_KEY"),
+    ("openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY"),
+    ("cerebras", "https://api.cerebras.ai/v1", "CEREBRAS_API_KEY"),
+    ("sambanova", "https://api.sambanova.ai/v1", "SAMBANOVA_API_KEY"),
+    ("moonshot", "https://api.moonshot.ai/v1", "MOONSHOT_API_KEY"),
+    ("nvidia", "https://integrate.api.nvidia.com/v1", "NVIDIA_API_KEY"),
+    ("github", "https://models.github.ai/inference", "GITHUB_TOKEN"),
+    ("gemini", "https://generativelanguage.googleapis.com/v1beta/openai", "GEMINI_API_KEY"),
+    ("anthropic", "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY"),
+    ("openai", "https://api.openai.com/v1", "OPENAI_API_KEY"),
+    ("wandb", "https://api.inference.wandb.ai/v1", "WANDB_API_KEY"),
+]
+
+
+@pytest.mark.parametrize(("provider", "base_url", "key_env"), ENDPOINTS)
+def test_endpoints_and_keys(builtin: Registry, provider: str, base_url: str, key_env: str) -> None:
+    p = builtin.provider(provider)
+    assert (p.api.base_url, p.auth.env[0]) == (base_url, key_env)
+
+
+@pytest.mark.parametrize("provider", ["ollama", "vllm", "lmstudio"])
+def test_local_servers_need_no_key(builtin: Registry, provider: str) -> None:
+    p = builtin.provider(provider)
+    assert p.auth.required is False
+    assert p.api.base_url.startswith(("http://localhost:", "http://127.0.0.1:"))
+
+
+def test_free_local_model_costs_zero_not_unknown(builtin: Registry) -> None:
+    res = resolve("ollama/codellama", registry=builtin)
+    assert res.cost(input_tokens=5_000, output_tokens=5_000) == Decimal(0)
