@@ -16,22 +16,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._errors import RegistryError
+from ._errors import CommandError, RegistryError
 
 if TYPE_CHECKING:
     from ._docs import PageState
     from ._manifest import Model, Price, PriceTier
     from ._registry import Registry
 
-__all__ = ["CommandError", "add_commands"]
+__all__ = ["add_commands"]
 
 Handler = Callable[[argparse.Namespace, TextIO], int]
 
 _RATES = ("input", "output", "cache_read", "cache_write")
-
-
-class CommandError(RegistryError):
-    """A command's input refused: an existing file, an id a manifest cannot have."""
 
 
 def add_commands(
@@ -177,13 +173,6 @@ def _registry(args: argparse.Namespace) -> Registry:
     return load_registry(args.path) if args.path else default_registry()
 
 
-def _close(word: str, choices: list[str]) -> list[str]:
-    # The resolver's suggestion rule, so `list --provider` and `show` suggest the same names.
-    import difflib
-
-    return difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
-
-
 def _shown(path: Path) -> str:
     """A path as people expect to see it: relative when under the working directory."""
     try:
@@ -233,12 +222,13 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 
     from ._docs import count_text, rate_text
     from ._errors import UnknownProviderError
+    from ._resolver import close_matches
 
     reg = _registry(args)
     if args.provider is not None:
         entry = reg.entry_for_prefix(args.provider)
         if entry is None:
-            raise UnknownProviderError(args.provider, _close(args.provider, reg.prefixes()))
+            raise UnknownProviderError(args.provider, close_matches(args.provider, reg.prefixes()))
         pids = [entry.id]
     else:
         pids = sorted(reg.providers)
@@ -559,19 +549,19 @@ def _note_taken(args: argparse.Namespace, pid: str) -> None:
 
 
 def _cmd_docs(args: argparse.Namespace, out: TextIO) -> int:
-    from ._docs import DocsError, plan_pages
+    from ._docs import plan_pages
     from ._registry import builtin_dir, load_registry
 
     directory: Path | None = args.output
     if directory is None:
         directory = builtin_dir().parent / "docs" / "providers"
         if not directory.is_dir():
-            raise DocsError(
+            raise CommandError(
                 f"no docs/providers directory next to the built-in manifests ({directory})",
                 hint="pass -o DIR to write the pages elsewhere",
             )
     if directory.exists() and not directory.is_dir():
-        raise DocsError(f"{_shown(directory)} is not a directory")
+        raise CommandError(f"{_shown(directory)} is not a directory")
     reg = load_registry(args.path, env=False)
     states = plan_pages(reg.providers, directory, display=Path(_shown(directory)))
     if args.check:
@@ -579,7 +569,7 @@ def _cmd_docs(args: argparse.Namespace, out: TextIO) -> int:
 
     refused = [s.reason for s in states if s.state == "refused"]
     if refused:
-        raise DocsError("; ".join(refused))
+        raise CommandError("; ".join(refused))
     directory.mkdir(parents=True, exist_ok=True)
     written = unchanged = 0
     code = 0

@@ -17,13 +17,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from ._errors import RegistryError
+from ._errors import CommandError
 from ._manifest import Model, PriceTier, Provider, Rates
 
 __all__ = [
     "BEGIN",
     "END",
-    "DocsError",
     "PageState",
     "count_text",
     "plan_pages",
@@ -47,10 +46,6 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 # `|` is left to _table, which escapes it in every cell, code spans included (GFM splits cells
 # before it parses inlines).
 _MARKUP = re.compile(r"([\\`*\[<>]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
-
-
-class DocsError(RegistryError):
-    """A page cannot be generated or updated (a file without markers, a bad directory)."""
 
 
 # --- formatting ---------------------------------------------------------------------------
@@ -340,7 +335,7 @@ def update_page(existing: str | None, p: Provider, file: str = "") -> str:
     """The text a provider's page should hold, given its current text (None: no file yet).
 
     The block between the markers is regenerated and everything outside it kept. Its headings
-    nest under the last heading written above the block. Raises DocsError for a non-empty file
+    nest under the last heading written above the block. Raises CommandError for a non-empty file
     without markers: it was written by someone else, and replacing it would lose their text.
     """
     name = file or f"{p.id}.md"
@@ -351,13 +346,13 @@ def update_page(existing: str | None, p: Provider, file: str = "") -> str:
         lines = existing.splitlines()
         found = _markers(lines)
         if found is None:
-            raise DocsError(
+            raise CommandError(
                 f"refusing to overwrite {name}: it has no {BEGIN} ... {END} markers",
                 hint="add the two marker lines where the generated reference should go, "
                 "or delete the file",
             )
         if isinstance(found, str):
-            raise DocsError(f"cannot update {name}: {found}")
+            raise CommandError(f"cannot update {name}: {found}")
         begin, end = found
         before, after = lines[:begin], lines[end + 1 :]
     level = _heading_level("\n".join(before)) + 1
@@ -402,7 +397,7 @@ def plan_pages(
             continue
         try:
             wanted = update_page(current, providers[pid], str(shown / path.name))
-        except DocsError as exc:
+        except CommandError as exc:
             states.append(PageState(path, "refused", reason=str(exc)))
             continue
         if current is None:

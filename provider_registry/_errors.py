@@ -11,6 +11,8 @@
     ├── MissingParameterError                a required provider parameter has no value
     ├── InvalidParameterError (also ValueError)
     │                                        unknown parameter, or a value the manifest refuses
+    ├── CommandError                         a `registry` command refused its input (an existing
+    │                                        file, a page without markers, a bad id)
     ├── InvalidRequestError (also ValueError)
     │                                        a request the model or dialect cannot take, refused
     │                                        before any network I/O (max_tokens over the limit, ...)
@@ -40,6 +42,7 @@ __all__ = [
     "AmbiguousModelError",
     "AuthenticationError",
     "BadRequestError",
+    "CommandError",
     "DeprecatedModelWarning",
     "DroppedParameterWarning",
     "InvalidParameterError",
@@ -195,6 +198,10 @@ class InvalidParameterError(RegistryError, ValueError):
         self.provider = provider
         self.param = param
         super().__init__(f"provider {provider!r}, parameter {param!r}: {message}", hint=hint)
+
+
+class CommandError(RegistryError):
+    """A `registry` command refused its input: an existing file, a page it may not overwrite."""
 
 
 class InvalidRequestError(RegistryError, ValueError):

@@ -44,7 +44,7 @@ from ._secrets import mask_secret
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["KEY_WITHHELD", "Resolution", "resolve", "resolve_split"]
+__all__ = ["KEY_WITHHELD", "Resolution", "close_matches", "resolve", "resolve_split"]
 
 KEY_WITHHELD = (
     "withheld: api_base is outside the provider's endpoints; pass api_key= or trust_api_base=True"
@@ -245,7 +245,7 @@ def _detect(
     if provider is not None:
         entry = reg.entry_for_prefix(provider)
         if entry is None:
-            raise UnknownProviderError(provider, _close(provider, reg.prefixes()))
+            raise UnknownProviderError(provider, close_matches(provider, reg.prefixes()))
         head, sep, rest = model.partition("/")
         if sep and reg.entry_for_prefix(head) is entry and model not in entry.models:
             return entry, rest
@@ -287,11 +287,12 @@ def _detect(
         candidates = [f"{pid}/{model}" for pid in owners] or [f"{p}/{m}" for p, m in listed]
         raise AmbiguousModelError(model, candidates)
     if sep and not any(n.startswith(f"{head}/") for n in reg.names()):
-        raise UnknownProviderError(head, _close(head, reg.prefixes()))
-    raise UnknownModelError(model, _close(model, reg.names()))
+        raise UnknownProviderError(head, close_matches(head, reg.prefixes()))
+    raise UnknownModelError(model, close_matches(model, reg.names()))
 
 
-def _close(word: str, choices: list[str]) -> list[str]:
+def close_matches(word: str, choices: list[str]) -> list[str]:
+    """Up to 3 suggestions for a name nobody knows (the one rule every "did you mean" uses)."""
     return difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
 
 
@@ -343,7 +344,7 @@ def _key(entry: ProviderEntry, api_key: str | None, trusted: bool) -> tuple[str 
 
 def _refuse_unknown(entry: ProviderEntry, name: str) -> None:
     known = sorted(entry.manifest.params)
-    close = _close(name, known)
+    close = close_matches(name, known)
     if close:
         hint = f"did you mean {close[0]!r}?"
     else:

@@ -218,7 +218,7 @@ def test_update_page_refuses_foreign_files(
     if refused:
         with pytest.raises(Exception, match=r"acme\.md") as exc:
             update_page(existing, small, "docs/acme.md")
-        assert type(exc.value).__name__ == "DocsError"
+        assert type(exc.value).__name__ == "CommandError"
     else:
         page = update_page(existing, small, "docs/acme.md")
         assert page.startswith(BEGIN + "\n")
