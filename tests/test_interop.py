@@ -571,15 +571,13 @@ def test_export_litellm_leaves_out_retired_models(builtin: Registry) -> None:
 
 def test_litellm_proxy_for_wandb(builtin: Registry) -> None:
     text = export_litellm_proxy(builtin, ["wandb/Llama-3.1-8B-Instruct"])
-    # OpenAI-compatible, so LiteLLM's openai provider, unless the manifest names LiteLLM's own.
-    interop = builtin.providers["wandb"].interop.litellm
-    prefix = interop[0] if interop else "openai"
+    # LiteLLM's own W&B route, which wandb.yaml names in interop.litellm.
     assert yaml.safe_load(text) == {
         "model_list": [
             {
                 "model_name": "wandb/Llama-3.1-8B-Instruct",
                 "litellm_params": {
-                    "model": f"{prefix}/meta-llama/Llama-3.1-8B-Instruct",
+                    "model": "wandb/meta-llama/Llama-3.1-8B-Instruct",
                     "api_base": "https://api.inference.wandb.ai/v1",
                     "api_key": "os.environ/WANDB_API_KEY",
                     "extra_headers": {"OpenAI-Project": "os.environ/WANDB_PROJECT"},
