@@ -9,11 +9,12 @@ replaces the earlier and the replacement is reported.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import hashlib
 import os
 import re
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -340,6 +341,30 @@ def _url_key(url: str) -> tuple[str, int | None, tuple[str, ...]]:
     return (host, port, tuple(segments))
 
 
+_SHORTLIST = 40
+
+
+def _trigrams(word: str) -> set[str]:
+    padded = f"  {word.lower()} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+@dataclasses.dataclass(frozen=True)
+class _SuggestionIndex:
+    names: list[str]
+    postings: dict[str, list[int]]
+    namespaces: frozenset[str]
+
+    @classmethod
+    def build(cls, names: list[str]) -> _SuggestionIndex:
+        postings: dict[str, list[int]] = {}
+        for i, name in enumerate(names):
+            for gram in _trigrams(name):
+                postings.setdefault(gram, []).append(i)
+        namespaces = frozenset(name.partition("/")[0] for name in names if "/" in name)
+        return cls(names, postings, namespaces)
+
+
 class Registry:
     """An immutable set of providers with the indexes resolve() uses. Build with load_registry().
 
@@ -348,7 +373,16 @@ class Registry:
     'https://api.inference.wandb.ai/v1'
     """
 
-    __slots__ = ("_bare", "_entries", "_hosts", "_owner_exact", "_owner_prefix", "_prefix", "files")
+    __slots__ = (
+        "_bare",
+        "_entries",
+        "_hosts",
+        "_index",
+        "_owner_exact",
+        "_owner_prefix",
+        "_prefix",
+        "files",
+    )
 
     def __init__(self, providers: Mapping[str, Provider], files: Mapping[str, str]) -> None:
         entries = {pid: ProviderEntry.build(p, files.get(pid, "")) for pid, p in providers.items()}
@@ -384,6 +418,7 @@ class Registry:
             for n, table in sorted(owner_prefix.items(), reverse=True)
         )
         self._hosts = MappingProxyType({k: tuple(v) for k, v in hosts.items()})
+        self._index: list[_SuggestionIndex | None] = [None]
         self.files: Mapping[str, str] = MappingProxyType(dict(files))
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -484,6 +519,33 @@ class Registry:
         for pid, entry in self._entries.items():
             out += [f"{pid}/{name}" for name in entry.models]
         return out
+
+    def has_namespace(self, head: str) -> bool:
+        """Whether some listed model id starts with ``head/`` (``meta-llama/...``)."""
+        return head in self._suggestions().namespaces
+
+    def suggest(self, word: str, n: int = 3) -> list[str]:
+        """Up to ``n`` known names close to ``word``, for "did you mean".
+
+        Only the names sharing the most trigrams with ``word`` are scored, so an unknown model
+        costs well under a millisecond even with 100,000 names (an unknown name is what a
+        gateway sees from a misconfigured or hostile client, request after request).
+        """
+        index = self._suggestions()
+        hits: Counter[int] = Counter()
+        for gram in _trigrams(word):
+            hits.update(index.postings.get(gram, ()))
+        shortlist = [index.names[i] for i, _ in hits.most_common(_SHORTLIST)]
+        return difflib.get_close_matches(word, shortlist, n=n, cutoff=0.6)
+
+    def _suggestions(self) -> _SuggestionIndex:
+        # Built on the first failed look-up, not at load: most processes never need it. Two
+        # threads may both build it; either result is the same.
+        index = self._index[0]
+        if index is None:
+            index = _SuggestionIndex.build(self.names())
+            self._index[0] = index
+        return index
 
     def prefixes(self) -> list[str]:
         return list(self._prefix)

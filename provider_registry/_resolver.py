@@ -286,9 +286,9 @@ def _detect(
     if owners or pids:
         candidates = [f"{pid}/{model}" for pid in owners] or [f"{p}/{m}" for p, m in listed]
         raise AmbiguousModelError(model, candidates)
-    if sep and not any(n.startswith(f"{head}/") for n in reg.names()):
+    if sep and not reg.has_namespace(head):
         raise UnknownProviderError(head, close_matches(head, reg.prefixes()))
-    raise UnknownModelError(model, close_matches(model, reg.names()))
+    raise UnknownModelError(model, reg.suggest(model))
 
 
 def close_matches(word: str, choices: list[str]) -> list[str]:
