@@ -20,6 +20,7 @@ from ._errors import (
     InvalidRequestError,
     LookupFailedError,
     ManifestError,
+    ManifestWarning,
     MissingCredentialsError,
     MissingParameterError,
     ModelNotFoundError,
@@ -49,7 +50,7 @@ from ._manifest import (
     Source,
 )
 from ._pricing import cost_of
-from ._registry import Registry, default_registry, load_registry, register
+from ._registry import Registry, default_registry, load_registry, register, reload_registry
 from ._resolver import Resolution, resolve
 from ._secrets import mask_secret, redact_headers
 
@@ -87,6 +88,7 @@ __all__ = [
     "InvalidRequestError",
     "LookupFailedError",
     "ManifestError",
+    "ManifestWarning",
     "MissingCredentialsError",
     "MissingParameterError",
     "Model",
@@ -123,5 +125,6 @@ __all__ = [
     "mask_secret",
     "redact_headers",
     "register",
+    "reload_registry",
     "resolve",
 ]

@@ -27,7 +27,8 @@
         └── ProviderConnectionError          refused, reset, timed out; status_code is None
 
 Warnings (UserWarning): DeprecatedModelWarning when a deprecated model resolves,
-DroppedParameterWarning when a request parameter the provider does not take is dropped.
+DroppedParameterWarning when a request parameter the provider does not take is dropped,
+ManifestWarning when lenient loading leaves a bad manifest out.
 
 Every error carries structured fields (provider, model, hint, ...) and renders them in one line a
 person can act on. No error text ever holds more of an API key than its last 4 characters.
@@ -49,6 +50,7 @@ __all__ = [
     "InvalidRequestError",
     "LookupFailedError",
     "ManifestError",
+    "ManifestWarning",
     "MissingCredentialsError",
     "MissingParameterError",
     "ModelNotFoundError",
@@ -258,6 +260,10 @@ class BadRequestError(ProviderError):
 
 class ProviderConnectionError(ProviderError):
     """The provider could not be reached: refused, reset, or timed out."""
+
+
+class ManifestWarning(UserWarning):
+    """A manifest with problems was left out (lenient loading)."""
 
 
 class DroppedParameterWarning(UserWarning):

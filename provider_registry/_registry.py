@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import threading
+import warnings
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -21,7 +22,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._errors import ManifestError, Problem
+from ._errors import ManifestError, ManifestWarning, Problem
 from ._loader import (
     load_manifest,
     manifest_from_document,
@@ -44,6 +45,7 @@ __all__ = [
     "default_registry",
     "load_registry",
     "register",
+    "reload_registry",
     "search_path",
 ]
 
@@ -552,19 +554,32 @@ class Registry:
 
 
 def load_registry(
-    paths: Iterable[str | os.PathLike[str]] = (), *, builtin: bool = True, env: bool = True
+    paths: Iterable[str | os.PathLike[str]] = (),
+    *,
+    builtin: bool = True,
+    env: bool = True,
+    lenient: bool = False,
 ) -> Registry:
     """Load the built-in manifests, then PROVIDER_REGISTRY_PATH, then ``paths``.
 
-    Raises ManifestError listing every problem in every file.
+    Raises ManifestError listing every problem in every file. With ``lenient=True`` a file with
+    problems is left out instead, with a ManifestWarning naming them, so one bad drop-in file
+    cannot take a running service's other providers down with it.
 
     >>> reg = load_registry(paths=["my-providers/"])  # doctest: +SKIP
     """
     found = collect(search_path(paths, builtin=builtin, env=env))
     errors = [p for p in found.problems if p.severity == "error"]
-    if errors:
+    if not errors:
+        return Registry(found.providers, found.files)
+    if not lenient:
         raise ManifestError(errors)
-    return Registry(found.providers, found.files)
+    bad_files = {p.file for p in errors}
+    for file in sorted(f or "" for f in bad_files):
+        mine = "; ".join(str(p) for p in errors if (p.file or "") == file)
+        warnings.warn(f"left out: {mine}", ManifestWarning, stacklevel=2)
+    kept = {pid: p for pid, p in found.providers.items() if found.files[pid] not in bad_files}
+    return Registry(kept, {pid: found.files[pid] for pid in kept})
 
 
 _default: Registry | None = None
@@ -595,3 +610,14 @@ def register(manifest: Provider | Mapping[str, Any] | str | bytes | os.PathLike[
         base = _default if _default is not None else load_registry()
         _default = base.register(manifest)
         return _default
+
+
+def reload_registry(*, lenient: bool = False) -> Registry:
+    """Read the search path again (PROVIDER_REGISTRY_PATH included) and swap the result in as
+    the default registry, atomically: calls already under way finish with the registry they
+    started with, and no call ever sees half of each. On error the old registry stays."""
+    global _default
+    fresh = load_registry(lenient=lenient)
+    with _default_lock:
+        _default = fresh
+    return fresh
