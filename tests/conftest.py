@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,15 +23,27 @@ settings.register_profile(
 settings.register_profile("deep", max_examples=20_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-# Variables the built-in manifests read. Tests start with none of them set, so a developer's own
-# keys never leak into (or change) a test run.
-_ENV_PREFIXES = ("WANDB_", "OPENAI_", "ANTHROPIC_", "PROVIDER_REGISTRY_PATH", "ACME_")
+# Variables the built-in manifests read (keys, base URLs, parameters). Tests start with none of
+# them set, so a developer's own keys never leak into (or change) a test run.
+def _manifest_variables() -> frozenset[str]:
+    names = {"PROVIDER_REGISTRY_PATH"}
+    for p in load_registry(env=False).providers.values():
+        names.update(p.auth.env)
+        names.update(spec.env for spec in p.params.values() if spec.env)
+        if p.api.base_url_env:
+            names.add(p.api.base_url_env)
+        names.update(re.findall(r"\$\{([A-Z0-9_]+)\}", p.api.base_url))
+    return frozenset(names)
+
+
+_VARIABLES = _manifest_variables()
+_PREFIXES = ("ACME_",)  # the test manifests' own
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
-        if name.startswith(_ENV_PREFIXES):
+        if name in _VARIABLES or name.startswith(_PREFIXES):
             monkeypatch.delenv(name)
 
 

@@ -422,3 +422,35 @@ def test_whole_string_under_own_prefix(dropin: Path) -> None:
     assert resolve("nvidia/llama-x", registry=reg).model == "nvidia/llama-x"
     assert resolve("nvidia/nvidia/llama-x", registry=reg).model == "nvidia/llama-x"
     assert resolve("nvidia/plain", registry=reg).model == "plain"
+
+
+# The forged bases of the hardening issue, against Groq's real endpoint api.groq.com/openai/v1.
+GROQ_FORGED = [
+    "https://attacker.example/api.groq.com/openai/v1",
+    "https://api.groq.com.attacker.example/openai/v1",
+    "https://api.groq.com@attacker.example/openai/v1",
+    "https://API.GROQ.COM/openai/v1/../..",
+    "https://api.groq.com/openai/v1/../../attacker",
+    "https://api.groq.com:8443@attacker.example/openai/v1",
+]
+
+
+@pytest.mark.parametrize("base", GROQ_FORGED)
+def test_groq_forged_bases(builtin: Registry, monkeypatch: pytest.MonkeyPatch, base: str) -> None:
+    monkeypatch.setenv("GROQ_API_KEY", "gsk-test-key-000000000000000000")
+    assert builtin.providers_for_base(base) == ()
+    res = resolve("groq/llama-3.3-70b-versatile", api_base=base, registry=builtin)
+    assert res.api_key is None
+    assert res.key_source is not None
+    assert "withheld" in res.key_source
+
+
+def test_groq_real_base_variants_are_trusted(
+    builtin: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GROQ_API_KEY", "gsk-test-key-000000000000000000")
+    for base in ("https://api.groq.com/openai/v1", "https://API.GROQ.COM/openai/v1/",
+                 "https://api.groq.com/openai/v1/chat/../"):  # fmt: skip
+        assert builtin.providers_for_base(base) == ("groq",)
+        res = resolve("llama-3.3-70b-versatile", api_base=base, registry=builtin)
+        assert (res.provider_id, res.api_key) == ("groq", "gsk-test-key-000000000000000000")
