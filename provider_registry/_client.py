@@ -112,8 +112,14 @@ def _retry_after(response: httpx.Response) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        when = email.utils.parsedate_to_datetime(value) if value else None
-        return None if when is None else max(0.0, when.timestamp() - time.time())
+        pass
+    # An HTTP date, or garbage (which may be anything the server sent back, even a key): a
+    # value that is neither is no hint at all, and must not become an exception's text.
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _should_retry(status: int) -> bool:

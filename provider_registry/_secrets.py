@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
+from urllib.parse import quote
 
 __all__ = ["SECRET_HEADERS", "mask_secret", "redact_headers", "scrub"]
 
@@ -48,11 +50,19 @@ def redact_headers(
 
 def scrub(text: str, secret: str | None) -> str:
     """``text`` with every 8-character run of ``secret`` replaced, so even a partial echo of a
-    key (a provider's "invalid key sk-abc...") cannot pass through an error message."""
+    key (a provider's "invalid key sk-abc...") cannot pass through an error message. The key's
+    JSON-, repr- and URL-escaped spellings are scrubbed too, since an echo may come back in any.
+
+    >>> scrub('bad key "sk-abcdef0123456789"', "sk-abcdef0123456789")
+    'bad key "****"'
+    """
     if not secret or len(secret) < 8:
         return text
-    for i in range(len(secret) - 7):
-        window = secret[i : i + 8]
-        if window in text:
-            text = text.replace(window, "****")
+    for form in dict.fromkeys(
+        (secret, json.dumps(secret)[1:-1], repr(secret)[1:-1], quote(secret, safe=""))
+    ):
+        for i in range(len(form) - 7):
+            window = form[i : i + 8]
+            if window in text:
+                text = text.replace(window, "****")
     return text

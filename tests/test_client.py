@@ -119,6 +119,7 @@ ERRORS: list[tuple[int, dict[str, str], type[ProviderError], float | None]] = [
     (403, {}, AuthenticationError, None),
     (404, {}, ModelNotFoundError, None),
     (429, {"Retry-After": "7"}, RateLimitError, 7.0),
+    (429, {"Retry-After": "soon"}, RateLimitError, None),  # neither seconds nor a date: no hint
     (500, {}, ServerError, None),
     (503, {}, ServerError, None),
 ]
