@@ -91,6 +91,9 @@ class Problem:
         return ":".join(parts)
 
     def __str__(self) -> str:
+        return _printable(self._text())
+
+    def _text(self) -> str:
         text = f"{self.location()}: "
         if self.severity != "error":
             text += f"{self.severity}: "
@@ -272,6 +275,11 @@ class DroppedParameterWarning(UserWarning):
 
 class DeprecatedModelWarning(UserWarning):
     """A deprecated model was resolved; it still works but will be retired."""
+
+
+def _printable(text: str) -> str:
+    # One line a person can act on, whatever the file held: control characters are escaped.
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 def _or_list(items: Sequence[str]) -> str:

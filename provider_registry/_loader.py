@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import json
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -42,10 +43,10 @@ def render_path(path: Iterable[str | int]) -> str:
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif _SIMPLE_KEY.match(part):
+        elif _SIMPLE_KEY.fullmatch(part):
             out += f".{part}" if out else part
         else:
-            out += f'["{part}"]'
+            out += f"[{json.dumps(part)}]"  # quoted and escaped: no raw control characters
     return out
 
 
@@ -113,10 +114,14 @@ def manifest_from_document(doc: Document, file: str | None) -> Provider:
                 )
             ]
         )
-    nulls = [_problem(doc, file, path, "empty value", "give a value or leave the key out")
-             for path in _null_paths(doc.data, ())]  # fmt: skip
-    if nulls:
-        raise ManifestError(nulls)
+    refused = [_problem(doc, file, path, "empty value", "give a value or leave the key out")
+               for path in _null_paths(doc.data, ())]  # fmt: skip
+    refused += [
+        _problem(doc, file, path, f"{what} in {show_value(text)}", "remove it", at_key=at_key)
+        for path, text, what, at_key in _hidden_characters(doc.data, ())
+    ]
+    if refused:
+        raise ManifestError(refused)
     try:
         provider = Provider.model_validate(doc.data)
     except pydantic.ValidationError as exc:
@@ -137,6 +142,27 @@ def _null_paths(data: Any, path: PathT) -> Iterable[PathT]:
     elif isinstance(data, list):
         for i, value in enumerate(data):
             yield from _null_paths(value, (*path, i))
+
+
+# Control characters and bidirectional overrides make text display as something it is not
+# (a terminal escape in a model id, "Acme \u202egnp.exe"); no manifest needs them.
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _hidden_characters(data: Any, path: PathT) -> Iterable[tuple[PathT, str, str, bool]]:
+    if isinstance(data, str):
+        found = _HIDDEN.search(data)
+        if found:
+            yield path, data, f"control character U+{ord(found[0]):04X}", False
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            found = _HIDDEN.search(key)
+            if found:
+                yield (*path, key), key, f"control character U+{ord(found[0]):04X}", True
+            yield from _hidden_characters(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _hidden_characters(value, (*path, i))
 
 
 def _problem(

@@ -353,6 +353,11 @@ def semantic_problems(p: Provider) -> Problems:
             found += _url_problems(("sources", i, "url"), src.url)
     for name, param in p.params.items():
         found += _param_problems(("params", name), param)
+    for header, value in p.api.headers.items():
+        if any(c in value for c in "\r\n\0"):
+            found.append(
+                (("api", "headers", header), "line breaks and NUL would inject headers", None)
+            )
     if p.auth.required and not p.auth.env:
         found.append(
             (
@@ -466,6 +471,9 @@ def _url_problems(path: tuple[str | int, ...], url: str) -> Problems:
         return [(path, "URLs must not hold credentials", "put the key in auth.env instead")]
     if not host:
         return [(path, "the URL has no host", None)]
+    if not host.isascii():
+        # A look-alike letter (Cyrillic U+0430 for Latin "a") would send keys to another host.
+        return [(path, f"the host {host!r} is not ASCII", "write it in punycode (xn--...)")]
     if parts.scheme != "https" and host not in LOOPBACK_HOSTS:
         return [
             (

@@ -270,7 +270,7 @@ def _cross_problems(
             owner = endpoints.setdefault(key, pid)
             if owner != pid:
                 found.append(
-                    at(pid, ("api", "endpoints", i), f"endpoint {raw!r} is also {owner!r}'s")
+                    at(pid, ("api", "endpoints", i), f"endpoint {raw!r} is already {owner!r}'s")
                 )
     return found
 

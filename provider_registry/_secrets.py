@@ -54,7 +54,7 @@ def scrub(text: str, secret: str | None) -> str:
     JSON-, repr- and URL-escaped spellings are scrubbed too, since an echo may come back in any.
 
     >>> scrub('bad key "sk-abcdef0123456789"', "sk-abcdef0123456789")
-    'bad key "****"'
+    'bad key "********789"'
     """
     if not secret or len(secret) < 8:
         return text

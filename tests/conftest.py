@@ -23,6 +23,7 @@ settings.register_profile(
 settings.register_profile("deep", max_examples=20_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+
 # Variables the built-in manifests read (keys, base URLs, parameters). Tests start with none of
 # them set, so a developer's own keys never leak into (or change) a test run.
 def _manifest_variables() -> frozenset[str]:

@@ -102,7 +102,7 @@ def test_alias_colliding_with_another_provider_is_an_error(dropin: Path) -> None
 def test_shared_endpoint_is_an_error(dropin: Path) -> None:
     text = manifest_text("acme").replace("acme.example/v1]", "api.inference.wandb.ai/v1]")
     (dropin / "acme.yaml").write_text(text)
-    with pytest.raises(ManifestError, match="is also 'wandb'"):
+    with pytest.raises(ManifestError, match="is already 'wandb''s"):
         load_registry([dropin], env=False)
 
 

@@ -137,7 +137,11 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
     data: dict[str, Any] = {
         "schema_version": 1,
         "id": pid,
-        "name": draw(st.text(min_size=1, max_size=20)),
+        "name": draw(
+            st.text(
+                alphabet=st.characters(categories=("L", "N", "P", "Zs")), min_size=1, max_size=20
+            )
+        ),
         "api": {
             "dialect": draw(st.sampled_from(["openai", "anthropic"])),
             "base_url": f"https://{host}/v1",
