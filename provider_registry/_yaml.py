@@ -24,9 +24,9 @@ MAX_BYTES = 8 * 1024 * 1024
 """Largest manifest accepted; the biggest real catalogs are a few hundred KiB."""
 MAX_DEPTH = 32
 """Deepest nesting accepted; a manifest needs about 5 levels."""
-MAX_NODES = 100_000
+MAX_NODES = 50_000
 """Most values a file may hold, counting every alias expansion (stops "billion laughs"); the
-largest built-in manifest (617 models) holds about 10,000."""
+largest built-in manifest (617 models) holds about 9,500 keys and values, about 15 a model."""
 
 Path = tuple[str | int, ...]
 
