@@ -53,6 +53,12 @@ MODEL = "wandb/Llama-3.1-8B-Instruct"
 PROJECT = "team/proj"
 MESSAGES = [{"role": "user", "content": "Hi"}]
 ONE_QUICK_RETRY = Retry(attempts=1, backoff=0)
+def scaled(ci_examples: int) -> int:
+    """Examples for this test: its CI count under the "ci" profile (200 by default), scaled up
+    with the profile (HYPOTHESIS_PROFILE=deep runs 100x more)."""
+    return max(1, ci_examples * settings.default.max_examples // 200)
+
+
 FIXTURES = [HealthCheck.function_scoped_fixture]
 
 # --- keys -----------------------------------------------------------------------------------
@@ -207,7 +213,7 @@ def test_exception_texts_follow_the_chain() -> None:
 # --- resolution and request building (pure) -------------------------------------------------
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=scaled(100), deadline=None)
 @given(key=KEYS)
 @example(key="sk-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKL")
 def test_resolution_and_request_never_show_the_key(key: str) -> None:
@@ -293,7 +299,7 @@ def _raised(call: Callable[[], object]) -> BaseException:
     raise AssertionError("nothing was raised")
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=FIXTURES)
+@settings(max_examples=scaled(25), deadline=None, suppress_health_check=FIXTURES)
 @given(
     key=KEYS,
     via_env=st.booleans(),
@@ -360,7 +366,7 @@ def test_client_error_paths_never_show_the_key(
 
 # A Retry-After that is neither seconds nor an HTTP date once raised a bare ValueError quoting
 # it (and the key it echoed) out of completion().
-@settings(max_examples=10, deadline=None, suppress_health_check=FIXTURES)
+@settings(max_examples=scaled(10), deadline=None, suppress_health_check=FIXTURES)
 @given(key=KEYS)
 @example(key="sk-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKL")
 def test_retry_after_echo_never_shows_the_key(server: FakeProvider, key: str) -> None:
@@ -374,7 +380,7 @@ def test_retry_after_echo_never_shows_the_key(server: FakeProvider, key: str) ->
 
 # An error object without a message was json.dumps()-ed before scrubbing, so a key holding " or
 # \ came back escaped, past the scrubber.
-@settings(max_examples=10, deadline=None, suppress_health_check=FIXTURES)
+@settings(max_examples=scaled(10), deadline=None, suppress_health_check=FIXTURES)
 @given(key=KEYS)
 @example(key='pass"word"with"quotes')  # every 8-character run holds an escaped quote
 @example(key="C:\\keys\\abc\\defgh")
@@ -390,7 +396,7 @@ def test_structured_error_echo_never_shows_the_key(server: FakeProvider, key: st
 # --- the CLI --------------------------------------------------------------------------------
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=FIXTURES)
+@settings(max_examples=scaled(100), deadline=None, suppress_health_check=FIXTURES)
 @given(key=KEYS)
 def test_cli_show_never_shows_the_key(
     capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture, key: str
