@@ -33,6 +33,8 @@ import pytest
 from provider_registry import ManifestError, ManifestWarning, Registry, load_registry
 from provider_registry._yaml import MAX_BYTES, MAX_DEPTH, MAX_NODES
 
+from .test_manifest_examples import VALID
+
 HERE = Path(__file__).resolve().parent
 BAD_DIR = HERE / "manifests" / "bad"
 COLLISIONS_DIR = HERE / "manifests" / "bad-dir-collisions"
@@ -79,17 +81,6 @@ def _checked_in(path: Path) -> Case:
 
 
 # --- generated cases: each one cheap to write -----------------------------------------------------
-
-VALID = """\
-schema_version: 1
-id: acme-gen
-name: Acme generated
-api:
-  dialect: openai
-  base_url: https://api.acme.example/v1
-auth:
-  env: [ACME_API_KEY]
-"""
 
 
 def _sparse_50mb(path: Path) -> None:
