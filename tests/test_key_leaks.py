@@ -53,6 +53,8 @@ MODEL = "wandb/Llama-3.1-8B-Instruct"
 PROJECT = "team/proj"
 MESSAGES = [{"role": "user", "content": "Hi"}]
 ONE_QUICK_RETRY = Retry(attempts=1, backoff=0)
+
+
 def scaled(ci_examples: int) -> int:
     """Examples for this test: its CI count under the "ci" profile (200 by default), scaled up
     with the profile (HYPOTHESIS_PROFILE=deep runs 100x more)."""
