@@ -12,7 +12,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -203,6 +202,8 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _show_rows(res: Resolution) -> list[tuple[str, str]]:
+    from ._docs import rate_text
+
     d = res.to_dict()
     key = d["api_key"] or "(none)"
     if res.key_source:
@@ -234,7 +235,7 @@ def _show_rows(res: Resolution) -> list[tuple[str, str]]:
         rows.append(("max output", f"{info.max_output_tokens:,} tokens"))
     if info.price:
         parts = [
-            f"{_usd(v)} {label}"
+            f"${rate_text(v)} {label}"
             for label, v in (
                 ("input", info.price.input),
                 ("output", info.price.output),
@@ -250,10 +251,6 @@ def _show_rows(res: Resolution) -> list[tuple[str, str]]:
         rows.append(("supports", ", ".join(info.supports)))
     rows.append(("status", info.status))
     return rows
-
-
-def _usd(value: Decimal) -> str:
-    return f"${value:f}"
 
 
 def _print_rows(rows: list[tuple[str, str]], out: TextIO) -> None:

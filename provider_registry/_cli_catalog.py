@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ._errors import CommandError, RegistryError
+from ._pricing import decimal_text
 
 if TYPE_CHECKING:
     from ._docs import PageState
@@ -182,11 +183,7 @@ def _shown(path: Path) -> str:
 
 
 def _decimal(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:f}"
-
-
-def _exact(value: Decimal) -> str:
-    return f"{value.normalize():f}"
+    return None if value is None else decimal_text(value)
 
 
 def _rounded(value: Decimal) -> str:
@@ -340,7 +337,7 @@ def _cmd_cost(args: argparse.Namespace, out: TextIO) -> int:
             **counts,
             "tier_above_input_tokens": tier.above_input_tokens if tier else None,
             "rates": None if rates is None else {k: _decimal(v) for k, v in rates.items()},
-            "cost_usd": None if total is None else _exact(total),
+            "cost_usd": None if total is None else decimal_text(total),
             "rounded_usd": None if total is None else _rounded(total),
             "unknown_reason": reason,
         }
@@ -361,12 +358,12 @@ def _cmd_cost(args: argparse.Namespace, out: TextIO) -> int:
         note = ""
         if field.startswith("cache") and price is not None and own_rate(price, tier, field) is None:
             note = " (the input rate: no separate cache price)"
-        amount = _exact(tokens * per / Decimal(1_000_000))
+        amount = decimal_text(tokens * per / Decimal(1_000_000))
         rows.append((label, f"{tokens:,} tokens x ${rate_text(per)} per 1M = ${amount}{note}"))
     if total is None:
         rows.append(("cost", f"unknown: {reason}"))
     else:
-        rows.append(("cost", f"${_exact(total)} (exact)"))
+        rows.append(("cost", f"${decimal_text(total)} (exact)"))
         rows.append(("rounded", f"${_rounded(total)}"))
     width = max(len(k) for k, _ in rows)
     for k, v in rows:

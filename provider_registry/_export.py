@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
 from ._errors import InvalidRequestError
 from ._manifest import Capability, Dialect, Mode, Price, Provider, Rates, Status
+from ._pricing import decimal_text
 from ._schema import SchemaFile
 
 if TYPE_CHECKING:
@@ -345,8 +346,7 @@ class Catalog(_Catalog):
 
 
 def _text(value: Decimal | None) -> str | None:
-    # normalize() drops trailing zeros; "f" keeps a plain positional form (never "1E-7").
-    return None if value is None else format(value.normalize(), "f")
+    return None if value is None else decimal_text(value)
 
 
 def _rates(r: Rates) -> dict[str, Any]:

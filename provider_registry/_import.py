@@ -63,6 +63,7 @@ from ._manifest import (
     Model,
     Provider,
 )
+from ._registry import EndpointKey, endpoint_key
 
 if TYPE_CHECKING:
     from ._registry import Registry
@@ -155,7 +156,7 @@ class _Run:
         self.source: dict[str, Any] = {"name": source, "checked": checked or datetime.date.today()}
         self.known: dict[str, Provider] = {}
         self.taken: dict[str, str] = {}  # every known id and alias -> the provider's id
-        self.endpoints: dict[str, str] = {}  # normalised endpoint -> provider id claiming it
+        self.endpoints: dict[EndpointKey, str] = {}  # normalised endpoint -> its provider id
         providers = list(known.providers.values()) if known is not None else []
         # An explicit interop name wins over a coincidental id or alias match.
         for p in providers:
@@ -169,7 +170,7 @@ class _Run:
                 self.known.setdefault(alias, p)
                 self.taken.setdefault(alias, p.id)
             for endpoint in p.api.endpoints:
-                self.endpoints.setdefault(_endpoint_key(endpoint), p.id)
+                self.endpoints.setdefault(endpoint_key(endpoint), p.id)
 
     def wanted(self, pid: str) -> bool:
         return self.only is None or pid in self.only
@@ -237,11 +238,6 @@ class _Run:
                 continue
             self.result.providers[pid] = provider
         return self.result
-
-
-def _endpoint_key(endpoint: str) -> str:
-    host, sep, path = endpoint.partition("/")
-    return host.lower() + sep + path.rstrip("/")
 
 
 def _slug(name: str) -> str | None:
@@ -404,7 +400,7 @@ def _md_new_provider(run: _Run, source_id: str, entry: Mapping[str, Any]) -> _Gr
     api: dict[str, Any] = {"dialect": "openai", "base_url": base_url}
     endpoint = _endpoint_of(base_url)
     if endpoint is not None:
-        owner = run.endpoints.setdefault(_endpoint_key(endpoint), pid)
+        owner = run.endpoints.setdefault(endpoint_key(endpoint), pid)
         if owner == pid:
             api["endpoints"] = [endpoint]
         else:

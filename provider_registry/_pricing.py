@@ -20,6 +20,7 @@ __all__ = [
     "cost",
     "cost_of",
     "cost_of_usage",
+    "decimal_text",
     "effective_rates",
     "own_rate",
     "price_at",
@@ -77,6 +78,15 @@ def cost(
                 return None
             total += tokens * per_million
     return total / _PER
+
+
+def decimal_text(value: Decimal) -> str:
+    """A Decimal as exact plain text: trailing zeros dropped, never exponent form.
+
+    >>> decimal_text(Decimal("0.80")), decimal_text(Decimal("1E+1")), decimal_text(Decimal("1E-7"))
+    ('0.8', '10', '0.0000001')
+    """
+    return format(value.normalize(), "f")
 
 
 def price_at(info: Model | None, at: datetime.date | None) -> Price | None:

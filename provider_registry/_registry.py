@@ -36,6 +36,7 @@ from ._yaml import Document
 
 __all__ = [
     "ENV_PATH",
+    "EndpointKey",
     "Layer",
     "Override",
     "ProviderEntry",
@@ -43,6 +44,7 @@ __all__ = [
     "builtin_dir",
     "collect",
     "default_registry",
+    "endpoint_key",
     "load_registry",
     "register",
     "reload_registry",
@@ -266,7 +268,7 @@ def _cross_problems(
     endpoints: dict[tuple[str, int | None, tuple[str, ...]], str] = {}
     for pid, p in providers.items():
         for i, raw in enumerate(p.api.endpoints):
-            key = _endpoint_key(raw)
+            key = endpoint_key(raw)
             owner = endpoints.setdefault(key, pid)
             if owner != pid:
                 found.append(
@@ -275,7 +277,11 @@ def _cross_problems(
     return found
 
 
-def _endpoint_key(endpoint: str) -> tuple[str, int | None, tuple[str, ...]]:
+EndpointKey = tuple[str, int | None, tuple[str, ...]]
+
+
+def endpoint_key(endpoint: str) -> EndpointKey:
+    """(host, port, path segments): the one normalisation every endpoint comparison uses."""
     parts = urlsplit(f"//{endpoint}")
     return (parts.hostname or "", parts.port, tuple(s for s in parts.path.split("/") if s))
 
@@ -301,7 +307,7 @@ class ProviderEntry:
             (name, spec, re.compile(spec.pattern) if spec.pattern else None)
             for name, spec in p.params.items()
         )
-        trusted = {_endpoint_key(e) for e in p.api.endpoints}
+        trusted = {endpoint_key(e) for e in p.api.endpoints}
         if "${" not in p.api.base_url:
             trusted.add(_url_key(p.api.base_url))
         return cls(p, file, MappingProxyType(models), params, tuple(sorted(trusted, key=str)))
@@ -407,7 +413,7 @@ class Registry:
                 else:
                     owner_exact.setdefault(rule, []).append(pid)
             for endpoint in p.api.endpoints:
-                host, port, segments = _endpoint_key(endpoint)
+                host, port, segments = endpoint_key(endpoint)
                 hosts.setdefault(host, []).append((port, segments, pid))
         for candidates in hosts.values():
             candidates.sort(key=lambda c: -len(c[1]))
