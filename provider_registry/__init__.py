@@ -35,20 +35,6 @@ from ._errors import (
     UnknownModelError,
     UnknownProviderError,
 )
-from ._loader import dump_manifest, load_manifest
-from ._manifest import (
-    Api,
-    Auth,
-    Model,
-    Param,
-    PastPrice,
-    Price,
-    PriceTier,
-    Provider,
-    RequestRules,
-    SendAs,
-    Source,
-)
 from ._pricing import cost_of
 from ._registry import Registry, default_registry, load_registry, register, reload_registry
 from ._resolver import Resolution, resolve
@@ -56,23 +42,51 @@ from ._secrets import mask_secret, redact_headers
 
 if _TYPE_CHECKING:
     from ._client import Reply, Retry, acompletion, completion
+    from ._loader import dump_manifest, load_manifest
+    from ._manifest import (
+        Api,
+        Auth,
+        Model,
+        Param,
+        PastPrice,
+        Price,
+        PriceTier,
+        Provider,
+        RequestRules,
+        SendAs,
+        Source,
+    )
 
 __version__ = "0.1.0"
 
-# The client pulls in httpx; a process that only resolves should not pay for it.
-_LAZY = {"Reply", "Retry", "acompletion", "completion"}
+# Imported on first use: the client pulls in httpx, the manifest models pydantic and the loader
+# PyYAML, and a process that only resolves (from the compiled catalog) needs none of them.
+_LAZY = {
+    **dict.fromkeys(["Reply", "Retry", "acompletion", "completion"], "_client"),
+    **dict.fromkeys(["dump_manifest", "load_manifest"], "_loader"),
+    **dict.fromkeys(
+        [
+            *("Api", "Auth", "Model", "Param", "PastPrice", "Price", "PriceTier"),
+            *("Provider", "RequestRules", "SendAs", "Source"),
+        ],
+        "_manifest",
+    ),
+}
 
 
 def __getattr__(name: str) -> _Any:
-    if name in _LAZY:
-        from . import _client
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'provider_registry' has no attribute {name!r}")
+    from importlib import import_module
 
-        return getattr(_client, name)
-    raise AttributeError(f"module 'provider_registry' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value  # the next access is a plain attribute read
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _LAZY)
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [

@@ -22,6 +22,7 @@ from ._pricing import decimal_text
 if TYPE_CHECKING:
     from ._docs import PageState
     from ._manifest import Model, Price, PriceTier
+    from ._pricing import PriceBook, PriceLine
     from ._registry import Registry
 
 __all__ = ["add_commands"]
@@ -313,8 +314,8 @@ def _cmd_cost(args: argparse.Namespace, out: TextIO) -> int:
         "cache_write_tokens": args.cache_write_tokens,
     }
     total = res.cost(**counts, at=args.at)  # validates the counts; the one source of the sum
-    info = res.model_info
-    price = price_at(info, args.at)
+    book = res.prices
+    price = price_at(book, args.at)
     tier = tier_for(price, args.input_tokens) if price is not None else None
     rates = effective_rates(price, tier) if price is not None else None
     fresh = args.input_tokens - args.cached_tokens - args.cache_write_tokens
@@ -326,7 +327,7 @@ def _cmd_cost(args: argparse.Namespace, out: TextIO) -> int:
     ]
     reason = None
     if total is None:
-        reason = _unknown_reason(info, price, args.at, rates, parts)
+        reason = _unknown_reason(res.model_info is not None, book, price, args.at, rates, parts)
     name = f"{res.provider_id}/{res.model}"
 
     if args.json:
@@ -372,16 +373,17 @@ def _cmd_cost(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _unknown_reason(
-    info: Model | None,
-    price: Price | None,
+    listed: bool,
+    book: PriceBook | None,
+    price: PriceLine | None,
     at: datetime.date | None,
     rates: dict[str, Decimal | None] | None,
     parts: list[tuple[str, str, int]],
 ) -> str:
-    if info is None:
+    if not listed:
         return "the model is not in the provider's table"
     if price is None:
-        if at is not None and (info.price is not None or info.price_history):
+        if at is not None and book is not None:
             return f"no price was in force on {at.isoformat()}"
         return "the provider publishes no price for this model"
     missing = [

@@ -227,7 +227,7 @@ def _reply(res: Resolution, response: httpx.Response) -> Reply:
         ) from None
     reply = Reply(DIALECTS[res.provider.api.dialect].reply(data))
     reply.resolution = res
-    reply.cost = cost_of_usage(res.model_info, reply.get("usage"), res.provider_id)
+    reply.cost = cost_of_usage(res.prices, reply.get("usage"), res.provider_id)
     return reply
 
 

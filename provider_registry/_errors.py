@@ -36,8 +36,8 @@ person can act on. No error text ever holds more of an API key than its last 4 c
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
+from typing import NamedTuple
 
 __all__ = [
     "AmbiguousModelError",
@@ -67,8 +67,7 @@ __all__ = [
 ]
 
 
-@dataclasses.dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One finding about a manifest, located as precisely as the source allows.
 
     Renders as ``providers/acme.yaml:12:5: models.foo.price.input: -1 is less than 0``.

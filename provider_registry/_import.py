@@ -53,7 +53,6 @@ from ._loader import dump_manifest, load_manifest
 from ._manifest import (
     ENDPOINT,
     ENV_NAME,
-    LOOPBACK_HOSTS,
     MAX_PRICE,
     MODEL_ID,
     SLUG,
@@ -63,7 +62,7 @@ from ._manifest import (
     Model,
     Provider,
 )
-from ._registry import EndpointKey, endpoint_key
+from ._urls import LOOPBACK_HOSTS, EndpointKey, endpoint_key
 
 if TYPE_CHECKING:
     from ._registry import Registry

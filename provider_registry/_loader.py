@@ -15,9 +15,10 @@ from typing import Any
 import pydantic
 import yaml
 
+from ._catalog import read_bytes
 from ._errors import ManifestError, Problem
 from ._manifest import PATTERN_HINTS, Provider, semantic_problems
-from ._yaml import MAX_BYTES, Document, YamlError, parse_yaml
+from ._yaml import Document, YamlError, parse_yaml
 
 __all__ = [
     "SCHEMA_COMMENT",
@@ -62,24 +63,6 @@ def parse_document(raw: bytes, name: str | None) -> Document:
         return parse_yaml(raw)
     except YamlError as exc:
         raise _yaml_problem(exc, name) from exc
-
-
-def read_bytes(path: Path, name: str) -> bytes:
-    """A manifest file's bytes, refusing one over the size limit before reading it."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise YamlError(
-                f"file is {size:,} bytes, above the limit of {MAX_BYTES:,}; "
-                "split the model table or trim it"
-            )
-        return path.read_bytes()
-    except YamlError as exc:
-        raise _yaml_problem(exc, name) from exc
-    except OSError as exc:
-        raise ManifestError(
-            [Problem(name, None, None, "", f"cannot read the file: {exc.strerror or exc}")]
-        ) from exc
 
 
 def load_manifest(

@@ -24,6 +24,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from ._urls import LOOPBACK_HOSTS
+
 __all__ = [
     "MAX_PRICE",
     "PATTERN_HINTS",
@@ -48,8 +50,6 @@ SCHEMA_VERSION = 1
 MAX_PRICE = Decimal(1000)
 """USD per 1M tokens above which a price is taken for a unit mistake (a per-1M figure written
 into a per-token field inflates it 1,000,000x; no listed model costs this much)."""
-
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 ENV_NAME = r"^[A-Z][A-Z0-9_]*$"

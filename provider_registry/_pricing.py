@@ -14,9 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 from ._errors import InvalidParameterError
-from ._manifest import Model, Price, PriceTier
 
 __all__ = [
+    "PriceBook",
+    "PriceLine",
+    "TierLine",
     "cost",
     "cost_of",
     "cost_of_usage",
@@ -29,10 +31,73 @@ __all__ = [
 
 _PER = Decimal(1_000_000)
 _RATES = ("input", "output", "cache_read", "cache_write")
+_COUNTS = ("input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens")
+
+Band = tuple[int, tuple[Decimal | None, ...]]
+
+
+class TierLine:
+    """One tier of a PriceLine, with the attributes of a manifest's ``PriceTier``."""
+
+    __slots__ = ("above_input_tokens", "cache_read", "cache_write", "input", "output")
+
+    def __init__(self, plain: Mapping[str, Any]) -> None:
+        self.above_input_tokens: int = plain["above_input_tokens"]
+        self.input: Decimal | None = plain.get("input")
+        self.output: Decimal | None = plain.get("output")
+        self.cache_read: Decimal | None = plain.get("cache_read")
+        self.cache_write: Decimal | None = plain.get("cache_write")
+
+
+class PriceLine:
+    """One set of prices (the current one, or one from the history) with the attributes of a
+    manifest's ``Price``, and each tier's effective rates worked out once: ``bands`` holds
+    (threshold, (input, cache read, cache write, output)) from the highest threshold down, the
+    base rates last at threshold -1."""
+
+    __slots__ = ("bands", "cache_read", "cache_write", "input", "output", "since", "tiers", "until")
+
+    def __init__(self, plain: Mapping[str, Any]) -> None:
+        self.input: Decimal | None = plain.get("input")
+        self.output: Decimal | None = plain.get("output")
+        self.cache_read: Decimal | None = plain.get("cache_read")
+        self.cache_write: Decimal | None = plain.get("cache_write")
+        self.tiers = tuple(TierLine(t) for t in plain.get("tiers", ()))
+        self.since: datetime.date | None = plain.get("since")
+        self.until: datetime.date | None = plain.get("until")
+        bands: list[Band] = []
+        for tier in sorted(self.tiers, key=lambda t: -t.above_input_tokens):
+            rates = effective_rates(self, tier)
+            bands.append((tier.above_input_tokens, _ordered(rates)))
+        bands.append((-1, _ordered(effective_rates(self, None))))
+        self.bands = tuple(bands)
+
+
+def _ordered(rates: Mapping[str, Decimal | None]) -> tuple[Decimal | None, ...]:
+    return (rates["input"], rates["cache_read"], rates["cache_write"], rates["output"])
+
+
+class PriceBook:
+    """A model's prices as cost() uses them, converted once from its table entry: ``price`` and
+    ``price_history`` as in a manifest's ``Model``."""
+
+    __slots__ = ("price", "price_history")
+
+    def __init__(self, plain: Mapping[str, Any]) -> None:
+        current = plain.get("price")
+        self.price = None if current is None else PriceLine(current)
+        self.price_history = tuple(PriceLine(p) for p in plain.get("price_history", ()))
+
+    @classmethod
+    def of(cls, plain: Mapping[str, Any]) -> PriceBook | None:
+        """The book of a model's plain table entry; None when it has no price at all."""
+        if plain.get("price") is None and not plain.get("price_history"):
+            return None
+        return cls(plain)
 
 
 def cost(
-    info: Model | None,
+    info: PriceBook | None,
     *,
     input_tokens: int,
     output_tokens: int = 0,
@@ -47,37 +112,44 @@ def cost(
     model has those prices, else at the input price. ``at`` (a date or datetime) prices a
     request made on that day.
     """
-    counts = {
-        "input_tokens": input_tokens,
-        "output_tokens": output_tokens,
-        "cached_tokens": cached_tokens,
-        "cache_write_tokens": cache_write_tokens,
-    }
-    for name, n in counts.items():
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise InvalidParameterError(provider, name, f"{n!r} is not a token count")
-    if cached_tokens + cache_write_tokens > input_tokens:
-        raise InvalidParameterError(
-            provider, "cached_tokens", "cached and cache-write tokens exceed input_tokens"
-        )
+    if (
+        type(input_tokens) is int
+        and type(output_tokens) is int
+        and type(cached_tokens) is int
+        and type(cache_write_tokens) is int
+    ):
+        fresh = input_tokens - cached_tokens - cache_write_tokens
+    else:
+        fresh = -1
+    if fresh < 0 or output_tokens < 0 or cached_tokens < 0 or cache_write_tokens < 0:
+        counts = (input_tokens, output_tokens, cached_tokens, cache_write_tokens)
+        fresh = _checked(counts, provider)
     price = price_at(info, at)
     if price is None:
         return None
-    rates = effective_rates(price, tier_for(price, input_tokens))
-    fresh = input_tokens - cached_tokens - cache_write_tokens
-    parts = [
-        (fresh, rates["input"]),
-        (cached_tokens, rates["cache_read"]),
-        (cache_write_tokens, rates["cache_write"]),
-        (output_tokens, rates["output"]),
-    ]
+    rates = next(r for above, r in price.bands if input_tokens > above)
+    tokens_by_kind = (fresh, cached_tokens, cache_write_tokens, output_tokens)
     total = Decimal(0)
-    for tokens, per_million in parts:
+    for tokens, per_million in zip(tokens_by_kind, rates, strict=True):
         if tokens:
             if per_million is None:
                 return None
             total += tokens * per_million
     return total / _PER
+
+
+def _checked(counts: tuple[Any, ...], provider: str) -> int:
+    """The uncached input tokens of counts that are not all plain ints (an int subclass is
+    fine); raise for anything that is not a token count."""
+    for name, n in zip(_COUNTS, counts, strict=True):
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise InvalidParameterError(provider, name, f"{n!r} is not a token count")
+    fresh: int = counts[0] - counts[2] - counts[3]
+    if fresh < 0:
+        raise InvalidParameterError(
+            provider, "cached_tokens", "cached and cache-write tokens exceed input_tokens"
+        )
+    return fresh
 
 
 def decimal_text(value: Decimal) -> str:
@@ -89,7 +161,7 @@ def decimal_text(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def price_at(info: Model | None, at: datetime.date | None) -> Price | None:
+def price_at(info: PriceBook | None, at: datetime.date | None) -> PriceLine | None:
     """The prices in force on the day of ``at`` (today's when None); None if unknown then."""
     if info is None:
         return None
@@ -97,7 +169,7 @@ def price_at(info: Model | None, at: datetime.date | None) -> Price | None:
         return info.price
     day = at.astimezone(datetime.timezone.utc).date() if isinstance(at, datetime.datetime) else at
     for past in info.price_history:  # oldest first
-        if day < past.until:
+        if past.until is not None and day < past.until:
             return past
     current = info.price
     if current is not None and current.since is not None and day < current.since:
@@ -105,19 +177,19 @@ def price_at(info: Model | None, at: datetime.date | None) -> Price | None:
     return current
 
 
-def tier_for(price: Price, input_tokens: int) -> PriceTier | None:
+def tier_for(price: PriceLine, input_tokens: int) -> TierLine | None:
     """The tier a prompt of ``input_tokens`` falls in: the highest threshold it is above."""
     met = [t for t in price.tiers if input_tokens > t.above_input_tokens]
     return max(met, key=lambda t: t.above_input_tokens, default=None)
 
 
-def own_rate(price: Price, tier: PriceTier | None, field: str) -> Decimal | None:
+def own_rate(price: PriceLine, tier: TierLine | None, field: str) -> Decimal | None:
     """The tier's rate for ``field`` where it has one, else the base rate (None if neither)."""
     value: Decimal | None = getattr(tier, field) if tier is not None else None
     return value if value is not None else getattr(price, field)
 
 
-def effective_rates(price: Price, tier: PriceTier | None) -> dict[str, Decimal | None]:
+def effective_rates(price: PriceLine, tier: TierLine | None) -> dict[str, Decimal | None]:
     """The rate each kind of token is charged at; cache kinds fall back to the input rate."""
     rates = {field: own_rate(price, tier, field) for field in _RATES}
     for field in ("cache_read", "cache_write"):
@@ -127,7 +199,7 @@ def effective_rates(price: Price, tier: PriceTier | None) -> dict[str, Decimal |
 
 
 def cost_of_usage(
-    info: Model | None,
+    info: PriceBook | None,
     usage: Mapping[str, Any] | None,
     provider: str = "",
     at: datetime.date | None = None,
@@ -153,6 +225,6 @@ def cost_of(reply: Mapping[str, Any], at: datetime.date | None = None) -> Decima
     >>> cost_of({"usage": {"prompt_tokens": 10}})  # no model known: unknown, not zero
     """
     res = getattr(reply, "resolution", None)
-    info = res.model_info if res is not None else None
+    info = res.prices if res is not None else None
     provider = res.provider_id if res is not None else ""
     return cost_of_usage(info, reply.get("usage"), provider, at)

@@ -4,325 +4,187 @@ Search path, later overriding earlier by provider id: the built-in ``providers/`
 directory in ``PROVIDER_REGISTRY_PATH`` (os.pathsep-separated), then paths given in code or on the
 command line. Two manifests with one id in the same place are an error; across places the later one
 replaces the earlier and the replacement is reported.
+
+Loading reads the files' bytes and builds the registry from the compiled snapshot of exactly
+those bytes when there is one (see ``_catalog``), else parses and validates them (``_collect``)
+and compiles a snapshot for the next start. Either way the registry holds, per provider, plain
+data for resolve(); the pydantic manifest is built from it on first use.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
-import hashlib
 import os
 import re
 import threading
 import warnings
-from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
-from ._errors import ManifestError, ManifestWarning, Problem
-from ._loader import (
-    load_manifest,
-    manifest_from_document,
-    parse_document,
-    read_bytes,
-    render_path,
+from ._catalog import (
+    ENV_PATH,
+    Layer,
+    builtin_dir,
+    decode_blob,
+    hot_fields,
+    read_snapshot,
+    record_of,
+    scan,
+    search_path,
+    snapshot_key,
+    write_snapshot,
 )
-from ._manifest import LOOPBACK_HOSTS, Model, Param, Provider
-from ._paths import data_dir
-from ._yaml import Document
+from ._errors import ManifestError, ManifestWarning, Problem
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ._collect import Collection
+    from ._manifest import Model, Provider
+    from ._pricing import PriceBook
+    from ._urls import EndpointKey
 
 __all__ = [
     "ENV_PATH",
-    "EndpointKey",
     "Layer",
-    "Override",
     "ProviderEntry",
     "Registry",
     "builtin_dir",
-    "collect",
+    "clashes",
     "default_registry",
-    "endpoint_key",
     "load_registry",
     "register",
     "reload_registry",
     "search_path",
 ]
 
-ENV_PATH = "PROVIDER_REGISTRY_PATH"
+Param = tuple[str, str | None, str | None, re.Pattern[str] | None, str | None, str | None]
+"""(name, env var, default, compiled pattern, pattern, description) of a provider parameter."""
 
 
-def builtin_dir() -> Path:
-    """The directory of the built-in manifests."""
-    return data_dir("providers")
-
-
-@dataclasses.dataclass(frozen=True)
-class Override:
-    """A manifest that replaced an earlier one with the same provider id."""
-
-    provider_id: str
-    file: str
-    replaced: str
-
-
-@dataclasses.dataclass(frozen=True)
-class Collection:
-    """What reading a search path found: the winning manifests, their files, every problem."""
-
-    providers: dict[str, Provider]
-    files: dict[str, str]
-    problems: list[Problem]
-    overrides: list[Override]
-    file_count: int
-
-    @property
-    def ok(self) -> bool:
-        return not any(p.severity == "error" for p in self.problems)
-
-
-Check = Callable[[Document, str], list[Problem]]
-
-
-@dataclasses.dataclass(frozen=True)
-class Layer:
-    """One place on the search path; an ``optional`` one may be missing (a warning only)."""
-
-    path: Path
-    optional: bool = False
-
-
-def search_path(
-    paths: Iterable[str | os.PathLike[str]] = (), *, builtin: bool = True, env: bool = True
-) -> list[Layer]:
-    """The directories and files to read, in order (later wins)."""
-    layers: list[Layer] = [Layer(builtin_dir())] if builtin else []
-    if env:
-        entries = os.environ.get(ENV_PATH, "").split(os.pathsep)
-        layers += [Layer(Path(d), optional=True) for d in entries if d]
-    layers += [Layer(Path(p)) for p in paths]
-    return layers
-
-
-def _manifest_files(layer: Layer) -> list[Path] | Problem:
-    path = layer.path
-    if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
-    if path.exists() or path.is_symlink():
-        return [path]
-    if layer.optional:
-        message = f"no such directory (on {ENV_PATH})"
-        return Problem(str(path), None, None, "", message, severity="warning")
-    return Problem(str(path), None, None, "", "no such file or directory")
-
-
-def _display(path: Path) -> str:
-    """The path as people expect to see it: relative when under the working directory."""
-    try:
-        return str(path.absolute().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-# Outcomes of reading one file, keyed by its display name, a hash of its bytes and whether the
-# schema check ran. The same bytes always give the same outcome, so a hit is never stale; a
-# process that validates or reloads repeatedly parses each unchanged file once.
-_Outcome = tuple[Provider | None, tuple[Problem, ...]]
-_OUTCOMES: OrderedDict[tuple[str, bytes, bool], _Outcome] = OrderedDict()
-_OUTCOMES_MAX = 1024
-_outcomes_lock = threading.Lock()
-
-
-def _outcome(raw: bytes, name: str, check: Check | None) -> _Outcome:
-    key = (name, hashlib.sha256(raw).digest(), check is not None)
-    with _outcomes_lock:
-        hit = _OUTCOMES.get(key)
-        if hit is not None:
-            _OUTCOMES.move_to_end(key)
-            return hit
-    try:
-        doc = parse_document(raw, name)
-        found = check(doc, name) if check else []
-        outcome: _Outcome = (
-            (None, tuple(found)) if found else (manifest_from_document(doc, name), ())
-        )
-    except ManifestError as exc:
-        outcome = (None, exc.problems)
-    with _outcomes_lock:
-        _OUTCOMES[key] = outcome
-        if len(_OUTCOMES) > _OUTCOMES_MAX:
-            _OUTCOMES.popitem(last=False)
-    return outcome
-
-
-def collect(layers: Sequence[Layer], check: Check | None = None) -> Collection:
-    """Read every manifest of every layer; never stops at the first bad file.
-
-    ``check`` is the JSON Schema check of ``registry validate`` (the only one there is), run on
-    each parsed file before the pydantic models.
-    """
-    providers: dict[str, Provider] = {}
-    files: dict[str, str] = {}
-    raws: dict[str, bytes] = {}
-    problems: list[Problem] = []
-    overrides: list[Override] = []
-    seen_real: set[Path] = set()
-    count = 0
-    for layer in layers:
-        listing = _manifest_files(layer)
-        if isinstance(listing, Problem):
-            problems.append(listing)
-            continue
-        if not listing:
-            where = str(layer.path)
-            message = "no manifests (*.yaml, *.yml) found here"
-            problems.append(Problem(where, None, None, "", message, severity="warning"))
-        in_layer: dict[str, str] = {}
-        for path in listing:
-            real = path.resolve() if path.exists() else path
-            if real in seen_real:  # the same file reached twice (e.g. `validate providers/`)
-                continue
-            seen_real.add(real)
-            count += 1
-            name = _display(path)
-            try:
-                raw = read_bytes(path, name)
-            except ManifestError as exc:
-                problems += exc.problems
-                continue
-            provider, found = _outcome(raw, name, check)
-            problems += found
-            if provider is None:
-                continue
-            pid = provider.id
-            if pid in in_layer:
-                problems.append(
-                    _at(
-                        parse_document(raw, name),
-                        name,
-                        ("id",),
-                        f"provider id {pid!r} is also defined in {in_layer[pid]}",
-                        "each provider id may appear once per directory",
-                    )
-                )
-                continue
-            in_layer[pid] = name
-            if pid in files:
-                overrides.append(Override(pid, name, files[pid]))
-                problems.append(
-                    Problem(
-                        name,
-                        None,
-                        None,
-                        "",
-                        f"provider {pid!r} replaces the one in {files[pid]}",
-                        severity="notice",
-                    )
-                )
-            providers[pid] = provider
-            files[pid] = name
-            raws[pid] = raw
-
-    def locate(pid: str) -> Document:
-        # Positions are needed only to report a cross-file problem: parse again then.
-        return parse_document(raws[pid], files[pid])
-
-    problems += _cross_problems(providers, files, locate)
-    return Collection(providers, files, problems, overrides, count)
-
-
-def _at(
-    doc: Document | None,
-    file: str,
-    path: tuple[str | int, ...],
-    message: str,
-    hint: str | None = None,
-) -> Problem:
-    mark = doc.locate(path) if doc is not None else None
-    line, column = (mark.line, mark.column) if mark else (None, None)
-    return Problem(file, line, column, render_path(path), message, hint)
-
-
-def _cross_problems(
-    providers: Mapping[str, Provider],
-    files: Mapping[str, str],
-    locate: Callable[[str], Document | None],
-) -> list[Problem]:
-    """Rules across manifests: prefixes and endpoints must each select one provider."""
-    found: list[Problem] = []
-
-    def at(pid: str, path: tuple[str | int, ...], message: str) -> Problem:
-        return _at(locate(pid), files[pid], path, message)
-
-    prefixes: dict[str, str] = {pid: pid for pid in providers}
-    for pid, p in providers.items():
-        for i, alias in enumerate(p.aliases):
-            owner = prefixes.get(alias)
-            if owner is not None and owner != pid:
-                what = "the id" if alias == owner else "an alias"
-                found.append(at(pid, ("aliases", i), f"{alias!r} is already {what} of {owner!r}"))
-            else:
-                prefixes[alias] = pid
-    endpoints: dict[tuple[str, int | None, tuple[str, ...]], str] = {}
-    for pid, p in providers.items():
-        for i, raw in enumerate(p.api.endpoints):
-            key = endpoint_key(raw)
-            owner = endpoints.setdefault(key, pid)
-            if owner != pid:
-                found.append(
-                    at(pid, ("api", "endpoints", i), f"endpoint {raw!r} is already {owner!r}'s")
-                )
-    return found
-
-
-EndpointKey = tuple[str, int | None, tuple[str, ...]]
-
-
-def endpoint_key(endpoint: str) -> EndpointKey:
-    """(host, port, path segments): the one normalisation every endpoint comparison uses."""
-    parts = urlsplit(f"//{endpoint}")
-    return (parts.hostname or "", parts.port, tuple(s for s in parts.path.split("/") if s))
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
 class ProviderEntry:
-    """A provider with everything resolve() needs precomputed."""
+    """One provider as resolve() needs it: plain, precomputed data. The pydantic manifest, a
+    model's ``Model`` and its prices are built on first use and kept."""
 
-    manifest: Provider
-    file: str
-    models: Mapping[str, str]  # model id or alias -> model id
-    params: tuple[tuple[str, Param, re.Pattern[str] | None], ...]
-    trusted: tuple[tuple[str, int | None, tuple[str, ...]], ...]  # endpoints + base host/path
+    __slots__ = (
+        "_blob",
+        "_books",
+        "_data",
+        "_infos",
+        "_manifest",
+        "aliases",
+        "auth_env",
+        "base_url",
+        "base_url_env",
+        "dialect",
+        "endpoint_keys",
+        "endpoints",
+        "file",
+        "id",
+        "lifecycle",
+        "models",
+        "owns",
+        "param_names",
+        "params",
+        "trusted",
+    )
+
+    def __init__(
+        self,
+        fields: Mapping[str, Any],
+        file: str,
+        *,
+        blob: bytes | None = None,
+        manifest: Provider | None = None,
+    ) -> None:
+        self.id: str = fields["id"]
+        self.file = file
+        self.aliases: tuple[str, ...] = tuple(fields["aliases"])
+        self.owns: tuple[str, ...] = tuple(fields["owns"])
+        self.dialect: str = fields["dialect"]
+        self.base_url: str = fields["base_url"]
+        self.base_url_env: str | None = fields["base_url_env"]
+        self.endpoints: tuple[str, ...] = tuple(fields["endpoints"])
+        self.auth_env: tuple[str, ...] = tuple(fields["auth_env"])
+        self.params: tuple[Param, ...] = tuple(
+            (name, env, default, re.compile(pattern) if pattern else None, pattern, description)
+            for name, env, default, pattern, description in fields["params"]
+        )
+        self.param_names = frozenset(p[0] for p in self.params)
+        ids = fields["models"]
+        models = dict(zip(ids, ids, strict=True))
+        for alias, model_id in fields["model_aliases"].items():
+            models.setdefault(alias, model_id)
+        self.models: Mapping[str, str] = models  # model id or alias -> model id
+        self.lifecycle: Mapping[str, tuple[str, str | None, str | None]] = fields["lifecycle"]
+        self.endpoint_keys: tuple[EndpointKey, ...] = tuple(fields["endpoint_keys"])
+        self.trusted: tuple[EndpointKey, ...] = tuple(fields["trusted"])
+        self._blob = blob
+        self._manifest = manifest
+        self._data: dict[str, Any] | None = None
+        self._infos: dict[str, Model] = {}
+        self._books: dict[str, PriceBook | None] = {}
 
     @classmethod
-    def build(cls, p: Provider, file: str) -> ProviderEntry:
-        models: dict[str, str] = {}
-        for model_id, m in p.models.items():
-            models[model_id] = model_id
-            for alias in m.aliases:
-                models.setdefault(alias, model_id)
-        params = tuple(
-            (name, spec, re.compile(spec.pattern) if spec.pattern else None)
-            for name, spec in p.params.items()
-        )
-        trusted = {endpoint_key(e) for e in p.api.endpoints}
-        if "${" not in p.api.base_url:
-            trusted.add(_url_key(p.api.base_url))
-        return cls(p, file, MappingProxyType(models), params, tuple(sorted(trusted, key=str)))
+    def of(cls, p: Provider, file: str) -> ProviderEntry:
+        """The entry of a validated manifest."""
+        return cls(hot_fields(p), file, manifest=p)
+
+    def __repr__(self) -> str:
+        return f"<ProviderEntry {self.id}: {len(self.models)} model names>"
 
     @property
-    def id(self) -> str:
-        return self.manifest.id
+    def manifest(self) -> Provider:
+        """The provider's validated manifest (built from the snapshot on first use)."""
+        if self._manifest is None:
+            from ._manifest import Provider
 
-    def model(self, name: str) -> tuple[str, Model] | None:
-        model_id = self.models.get(name)
-        return None if model_id is None else (model_id, self.manifest.models[model_id])
+            self._manifest = Provider.model_validate(self._plain())
+        return self._manifest
+
+    def _plain(self) -> dict[str, Any]:
+        if self._data is None:
+            assert self._blob is not None  # an entry has a blob or a manifest
+            self._data = decode_blob(self._blob)
+        return self._data
+
+    def model(self, name: str) -> str | None:
+        """The model id ``name`` (an id or alias) stands for, if listed."""
+        return self.models.get(name)
+
+    def model_info(self, model_id: str) -> Model:
+        """A listed model's table entry."""
+        if self._manifest is not None:
+            return self._manifest.models[model_id]
+        info = self._infos.get(model_id)
+        if info is None:
+            from ._manifest import Model
+
+            info = Model.model_validate(self._plain()["models"][model_id])
+            self._infos[model_id] = info
+        return info
+
+    def prices(self, model_id: str) -> PriceBook | None:
+        """A listed model's prices, converted once for cost(); None when it has none."""
+        try:
+            return self._books[model_id]
+        except KeyError:
+            pass
+        from ._pricing import PriceBook
+
+        if self._manifest is not None:
+            plain = self._manifest.models[model_id].model_dump(exclude_defaults=True)
+        else:
+            plain = self._plain()["models"][model_id]
+        book = PriceBook.of(plain)
+        self._books[model_id] = book
+        return book
 
     def trusts(self, api_base: str) -> bool:
         """Whether api_base lies under one of this provider's own endpoints or its base URL."""
-        host, port, segments = _url_key(api_base)
+        from ._urls import LOOPBACK_HOSTS, url_key
+
+        host, port, segments = url_key(api_base)
         if not api_base.strip().lower().startswith("https://") and host not in LOOPBACK_HOSTS:
             return False  # never hand a stored key to plain http off this machine
         return any(
@@ -331,22 +193,32 @@ class ProviderEntry:
         )
 
 
-def _url_key(url: str) -> tuple[str, int | None, tuple[str, ...]]:
-    """(host, port, path segments) of a URL, normalised; ``..`` and ``.`` segments resolved."""
-    try:
-        parts = urlsplit(url.strip())
-        host = (parts.hostname or "").rstrip(".")
-        port = parts.port
-    except ValueError:
-        return ("", None, ())
-    segments: list[str] = []
-    for seg in parts.path.split("/"):
-        if seg == "..":
-            if segments:
-                segments.pop()
-        elif seg and seg != ".":
-            segments.append(seg)
-    return (host, port, tuple(segments))
+def clashes(
+    providers: Iterable[tuple[str, Sequence[str], Sequence[str]]],
+) -> list[tuple[str, tuple[str | int, ...], str]]:
+    """Rules across manifests: a prefix (id or alias) and an endpoint each select one provider.
+    Takes (id, aliases, endpoints) per provider; gives (id, field path, message) per clash."""
+    from ._urls import endpoint_key
+
+    items = list(providers)
+    found: list[tuple[str, tuple[str | int, ...], str]] = []
+    prefixes: dict[str, str] = {pid: pid for pid, _, _ in items}
+    for pid, aliases, _ in items:
+        for i, alias in enumerate(aliases):
+            owner = prefixes.get(alias)
+            if owner is not None and owner != pid:
+                what = "the id" if alias == owner else "an alias"
+                found.append((pid, ("aliases", i), f"{alias!r} is already {what} of {owner!r}"))
+            else:
+                prefixes[alias] = pid
+    endpoints: dict[EndpointKey, str] = {}
+    for pid, _, listed in items:
+        for i, raw in enumerate(listed):
+            owner = endpoints.setdefault(endpoint_key(raw), pid)
+            if owner != pid:
+                path: tuple[str | int, ...] = ("api", "endpoints", i)
+                found.append((pid, path, f"endpoint {raw!r} is already {owner!r}'s"))
+    return found
 
 
 _SHORTLIST = 40
@@ -357,20 +229,17 @@ def _trigrams(word: str) -> set[str]:
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
-@dataclasses.dataclass(frozen=True)
 class _SuggestionIndex:
-    names: list[str]
-    postings: dict[str, list[int]]
-    namespaces: frozenset[str]
+    __slots__ = ("names", "namespaces", "postings")
 
-    @classmethod
-    def build(cls, names: list[str]) -> _SuggestionIndex:
+    def __init__(self, names: list[str]) -> None:
         postings: dict[str, list[int]] = {}
         for i, name in enumerate(names):
             for gram in _trigrams(name):
                 postings.setdefault(gram, []).append(i)
-        namespaces = frozenset(name.partition("/")[0] for name in names if "/" in name)
-        return cls(names, postings, namespaces)
+        self.names = names
+        self.postings = postings
+        self.namespaces = frozenset(name.partition("/")[0] for name in names if "/" in name)
 
 
 class Registry:
@@ -386,6 +255,7 @@ class Registry:
         "_entries",
         "_hosts",
         "_index",
+        "_memo",
         "_owner_exact",
         "_owner_prefix",
         "_prefix",
@@ -393,31 +263,38 @@ class Registry:
     )
 
     def __init__(self, providers: Mapping[str, Provider], files: Mapping[str, str]) -> None:
-        entries = {pid: ProviderEntry.build(p, files.get(pid, "")) for pid, p in providers.items()}
+        self._build([ProviderEntry.of(p, files.get(pid, "")) for pid, p in providers.items()])
+
+    @classmethod
+    def _of_entries(cls, entries: Iterable[ProviderEntry]) -> Registry:
+        reg = cls.__new__(cls)
+        reg._build(entries)
+        return reg
+
+    def _build(self, entries: Iterable[ProviderEntry]) -> None:
+        by_id = {e.id: e for e in entries}
         prefix: dict[str, str] = {}
         bare: dict[str, list[tuple[str, str]]] = {}
         owner_exact: dict[str, list[str]] = {}
         owner_prefix: dict[int, dict[str, list[str]]] = {}
         hosts: dict[str, list[tuple[int | None, tuple[str, ...], str]]] = {}
-        for pid, entry in entries.items():
-            p = entry.manifest
+        for pid, entry in by_id.items():
             prefix.setdefault(pid, pid)
-            for alias in p.aliases:
+            for alias in entry.aliases:
                 prefix.setdefault(alias, pid)
             for name, model_id in entry.models.items():
                 bare.setdefault(name, []).append((pid, model_id))
-            for rule in p.owns:
+            for rule in entry.owns:
                 if rule.endswith("*"):
                     stem = rule[:-1]
                     owner_prefix.setdefault(len(stem), {}).setdefault(stem, []).append(pid)
                 else:
                     owner_exact.setdefault(rule, []).append(pid)
-            for endpoint in p.api.endpoints:
-                host, port, segments = endpoint_key(endpoint)
+            for host, port, segments in entry.endpoint_keys:
                 hosts.setdefault(host, []).append((port, segments, pid))
         for candidates in hosts.values():
             candidates.sort(key=lambda c: -len(c[1]))
-        self._entries: Mapping[str, ProviderEntry] = MappingProxyType(entries)
+        self._entries: Mapping[str, ProviderEntry] = MappingProxyType(by_id)
         self._prefix: Mapping[str, str] = MappingProxyType(prefix)
         self._bare = MappingProxyType({k: tuple(v) for k, v in bare.items()})
         self._owner_exact = MappingProxyType({k: tuple(v) for k, v in owner_exact.items()})
@@ -427,7 +304,8 @@ class Registry:
         )
         self._hosts = MappingProxyType({k: tuple(v) for k, v in hosts.items()})
         self._index: list[_SuggestionIndex | None] = [None]
-        self.files: Mapping[str, str] = MappingProxyType(dict(files))
+        self._memo: dict[Any, Any] = {}  # resolve()'s results by their arguments (_resolver)
+        self.files: Mapping[str, str] = MappingProxyType({e.id: e.file for e in by_id.values()})
 
     def __setattr__(self, name: str, value: object) -> None:
         if hasattr(self, "files"):
@@ -479,7 +357,9 @@ class Registry:
     def providers_for_base(self, api_base: str) -> tuple[str, ...]:
         """Providers whose endpoint matches ``api_base``: exact host, whole path segments,
         longest match. Several only when they declare the very same endpoint."""
-        host, port, segments = _url_key(api_base)
+        from ._urls import url_key
+
+        host, port, segments = url_key(api_base)
         best: list[str] = []
         best_len = -1
         for ep_port, ep_segments, pid in self._hosts.get(host, ()):
@@ -508,18 +388,22 @@ class Registry:
         >>> reg.provider("acme").name, "acme" in load_registry()
         ('Acme', False)
         """
+        from ._collect import located
+        from ._loader import load_manifest
+        from ._manifest import Provider
+
         if isinstance(manifest, Provider):
             provider, file = load_manifest(manifest.model_dump(exclude_defaults=True)), None
         else:
             file = os.fspath(manifest) if isinstance(manifest, os.PathLike) else None
             provider = load_manifest(manifest)
-        providers = {pid: e.manifest for pid, e in self._entries.items()}
-        providers[provider.id] = provider
-        files = {**self.files, provider.id: file or "<registered>"}
-        problems = _cross_problems(providers, files, lambda pid: None)
-        if problems:
-            raise ManifestError(problems)
-        return Registry(providers, files)
+        entries = dict(self._entries)
+        entries[provider.id] = ProviderEntry.of(provider, file or "<registered>")
+        found = clashes((e.id, e.aliases, e.endpoints) for e in entries.values())
+        if found:
+            files = {pid: e.file for pid, e in entries.items()}
+            raise ManifestError([located(None, files[pid], path, m) for pid, path, m in found])
+        return Registry._of_entries(entries.values())
 
     def names(self) -> list[str]:
         """Every "provider/model" and bare model name, for suggestions."""
@@ -539,6 +423,9 @@ class Registry:
         costs well under a millisecond even with 100,000 names (an unknown name is what a
         gateway sees from a misconfigured or hostile client, request after request).
         """
+        import difflib
+        from collections import Counter
+
         index = self._suggestions()
         hits: Counter[int] = Counter()
         for gram in _trigrams(word):
@@ -551,7 +438,7 @@ class Registry:
         # threads may both build it; either result is the same.
         index = self._index[0]
         if index is None:
-            index = _SuggestionIndex.build(self.names())
+            index = _SuggestionIndex(self.names())
             self._index[0] = index
         return index
 
@@ -574,9 +461,24 @@ def load_registry(
 
     >>> reg = load_registry(paths=["my-providers/"])  # doctest: +SKIP
     """
-    found = collect(search_path(paths, builtin=builtin, env=env))
+    layers = search_path(paths, builtin=builtin, env=env)
+    files, problems = scan(layers)
+    key = None
+    if not any(p.severity == "error" for p in problems):
+        key = snapshot_key(layers, files)
+        snapshot = read_snapshot(key)
+        if snapshot is not None:
+            return Registry._of_entries(
+                ProviderEntry(r, files[r["file"]].name, blob=r["blob"]) for r in snapshot["records"]
+            )
+
+    from ._collect import collect_files
+
+    found = collect_files(files, problems)
     errors = [p for p in found.problems if p.severity == "error"]
     if not errors:
+        if key is not None:
+            _compile(key, found)
         return Registry(found.providers, found.files)
     if not lenient:
         raise ManifestError(errors)
@@ -586,6 +488,27 @@ def load_registry(
         warnings.warn(f"left out: {mine}", ManifestWarning, stacklevel=2)
     kept = {pid: p for pid, p in found.providers.items() if found.files[pid] not in bad_files}
     return Registry(kept, {pid: found.files[pid] for pid in kept})
+
+
+def _compile(key: str, found: Collection, directory: Path | None = None) -> Path | None:
+    records = [record_of(p, found.sources[pid]) for pid, p in found.providers.items()]
+    return write_snapshot(key, records, directory)
+
+
+def compile_builtin(directory: Path) -> Path:
+    """Compile the built-in manifests into a snapshot file in ``directory`` (the wheel build
+    step); refuses, listing every problem, if any manifest is invalid."""
+    from ._collect import collect_files
+
+    layers = search_path(builtin=True, env=False)
+    files, problems = scan(layers)
+    found = collect_files(files, problems)
+    errors = [p for p in found.problems if p.severity == "error"]
+    path = None if errors else _compile(snapshot_key(layers, files), found, directory)
+    if path is None:
+        raise ManifestError(errors or [Problem(str(directory), None, None, "", "not writable")])
+    path.chmod(0o644)  # an installed wheel's file is read by every user
+    return path
 
 
 _default: Registry | None = None

@@ -17,13 +17,11 @@ Detection, first rule that applies wins:
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
-import difflib
 import os
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -37,12 +35,14 @@ from ._errors import (
     UnknownModelError,
     UnknownProviderError,
 )
-from ._manifest import Model, Provider
+from ._pricing import PriceBook, cost
 from ._registry import ProviderEntry, Registry, default_registry
 from ._secrets import mask_secret
 
 if TYPE_CHECKING:
     import httpx
+
+    from ._manifest import Model, Provider
 
 __all__ = ["KEY_WITHHELD", "Resolution", "close_matches", "resolve", "resolve_split"]
 
@@ -52,8 +52,23 @@ KEY_WITHHELD = (
 _VAR = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
+# The environment, as resolve() checks it. CPython's os.environ keeps the process environment in
+# ``_data`` under encoded keys; one lookup there costs about 40 ns against about 370 ns for
+# os.environ.get(), which encodes the key and decodes the value. Anything else (another
+# interpreter, a replaced os.environ) is read through the mapping itself.
+_ENVIRON = os.environ
+_RAW: Mapping[Any, Any] = getattr(os.environ, "_data", os.environ)
+_ENCODE: Callable[[str], Any] = getattr(os.environ, "encodekey", str)
+if _RAW is os.environ:
+    _ENCODE = str
 
-@dataclasses.dataclass(frozen=True, repr=False)
+_MEMO_MAX = 4096
+"""Resolutions kept per registry; the memo is emptied when it reaches this size."""
+
+Reads = list[tuple[Any, Any]]
+"""The environment variables a resolution read, as (encoded name, raw value) pairs."""
+
+
 class Resolution:
     """Everything needed to call one model at one provider. Immutable; the key never shows.
 
@@ -65,26 +80,91 @@ class Resolution:
 api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
     """
 
+    __slots__ = {
+        "_entry": "The provider's registry entry.",
+        "_listed": "Whether the provider's table lists the model.",
+        "api_base": "Base URL requests go to, without a trailing slash.",
+        "api_key": "The key, or None when none was given or found (or it was withheld: see "
+        "key_source).",
+        "key_source": 'Where the key came from ("api_key=" or the env var\'s name), or why it '
+        "is missing.",
+        "model": "The model id sent on the wire (an alias is replaced by the real id).",
+        "params": "Provider-specific parameter values, by name (explicit, then env var, then "
+        "default).",
+        "provider_id": "The provider's id.",
+    }
     provider_id: str
-    """The provider's id."""
     model: str
-    """The model id sent on the wire (an alias is replaced by the real id)."""
-    model_info: Model | None
-    """The model's table entry; None when the provider's table lacks it."""
     api_base: str
-    """Base URL requests go to, without a trailing slash."""
     api_key: str | None
-    """The key, or None when none was given or found (or it was withheld: see key_source)."""
     params: Mapping[str, str]
-    """Provider-specific parameter values, by name (explicit, then env var, then default)."""
     key_source: str | None
-    """Where the key came from ("api_key=" or the env var's name), or why it is missing."""
-    provider: Provider = dataclasses.field(compare=False)
-    """The provider's manifest."""
+    _entry: ProviderEntry
+    _listed: bool
+
+    def __init__(
+        self,
+        entry: ProviderEntry,
+        model: str,
+        listed: bool,
+        api_base: str,
+        api_key: str | None,
+        params: Mapping[str, str],
+        key_source: str | None,
+    ) -> None:
+        init = object.__setattr__
+        init(self, "provider_id", entry.id)
+        init(self, "model", model)
+        init(self, "api_base", api_base)
+        init(self, "api_key", api_key)
+        init(self, "params", params)
+        init(self, "key_source", key_source)
+        init(self, "_entry", entry)
+        init(self, "_listed", listed)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Resolution is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Resolution is immutable")
+
+    def _fields(self) -> tuple[object, ...]:
+        return (
+            self.provider_id,
+            self.model,
+            self._listed,
+            self.api_base,
+            self.api_key,
+            dict(self.params),
+            self.key_source,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Resolution):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash((self.provider_id, self.model, self.api_base, self.key_source))
+
+    @property
+    def model_info(self) -> Model | None:
+        """The model's table entry; None when the provider's table lacks it."""
+        return self._entry.model_info(self.model) if self._listed else None
+
+    @property
+    def provider(self) -> Provider:
+        """The provider's manifest."""
+        return self._entry.manifest
+
+    @property
+    def prices(self) -> PriceBook | None:
+        """The model's prices as cost() uses them (converted once); None when it has none."""
+        return self._entry.prices(self.model) if self._listed else None
 
     @property
     def dialect(self) -> str:
-        return self.provider.api.dialect
+        return self._entry.dialect
 
     def __repr__(self) -> str:
         return (
@@ -132,10 +212,8 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
         >>> resolve("wandb/Llama-3.1-8B-Instruct").cost(input_tokens=1000, output_tokens=500)
         Decimal('0.00033')
         """
-        from ._pricing import cost
-
         return cost(
-            self.model_info,
+            self._entry.prices(self.model) if self._listed else None,
             input_tokens=input_tokens,
             output_tokens=output_tokens,
             cached_tokens=cached_tokens,
@@ -181,13 +259,42 @@ def resolve(
     endpoints, or the operator's base-URL env var. An ``api_base`` outside them gets no
     environment key unless ``trust_api_base=True``.
 
+    Repeated calls are served from a memo of each registry, keyed on the arguments and checked
+    against the environment variables the first call read (the key's, the parameters', the
+    base URL's): when one of them has changed since, the call resolves afresh, so the
+    environment always wins. A hit returns the same immutable Resolution.
+
     >>> resolve("gpt-4o").provider_id
     'openai'
     """
-    res, _ = resolve_split(
-        model, provider=provider, api_base=api_base, api_key=api_key, registry=registry,
-        strict=strict, trust_api_base=trust_api_base, params=params, others_allowed=False,
-    )  # fmt: skip
+    reg = registry if registry is not None else default_registry()
+    key: tuple[Any, ...] | None = (model, provider, api_base, api_key, strict, trust_api_base)
+    if params:
+        key = (*key, *params.items())  # type: ignore[misc]
+    memo = reg._memo
+    try:
+        hit = memo.get(key)
+    except TypeError:  # an unhashable argument: resolved, and refused, the long way
+        hit = key = None
+    if hit is not None and os.environ is _ENVIRON:
+        res, reads, warning = hit
+        for name, value in reads:
+            if _RAW.get(name) != value:
+                break
+        else:
+            if warning:
+                warnings.warn(warning, DeprecatedModelWarning, stacklevel=2)
+            return res  # type: ignore[no-any-return]
+    reads = []
+    res, _, warning = _resolve(
+        reg, model, provider, api_base, api_key, strict, trust_api_base, params, False, reads
+    )
+    if warning:
+        warnings.warn(warning, DeprecatedModelWarning, stacklevel=2)
+    if key is not None:
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[key] = (res, tuple(reads), warning)
     return res
 
 
@@ -203,40 +310,58 @@ def resolve_split(
     params: Mapping[str, Any],
     others_allowed: bool,
 ) -> tuple[Resolution, dict[str, Any]]:
-    """resolve(), also returning the keyword arguments that are not the provider's parameters
-    (the request body fields, for the client) when ``others_allowed``."""
+    """resolve() without the memo, also returning the keyword arguments that are not the
+    provider's parameters (the request body fields, for the client) when ``others_allowed``."""
     reg = registry if registry is not None else default_registry()
+    res, others, warning = _resolve(
+        reg, model, provider, api_base, api_key, strict, trust_api_base, params, others_allowed, []
+    )
+    if warning:
+        warnings.warn(warning, DeprecatedModelWarning, stacklevel=4)
+    return res, others
+
+
+def _resolve(
+    reg: Registry,
+    model: str,
+    provider: str | None,
+    api_base: str | None,
+    api_key: str | None,
+    strict: bool,
+    trust_api_base: bool,
+    params: Mapping[str, Any],
+    others_allowed: bool,
+    reads: Reads,
+) -> tuple[Resolution, dict[str, Any], str | None]:
+    """The resolution, the other keyword arguments, and the deprecation warning to give; every
+    environment variable read is added to ``reads``."""
     if not isinstance(model, str) or not model.strip():
         raise UnknownModelError(str(model), reason="the model name is empty")
     entry, name = _detect(reg, model, provider, api_base)
     if not name.strip():
         raise UnknownModelError(model, reason="nothing follows the provider prefix")
-    found = entry.model(name)
-    if found is not None:
-        wire, info = found
-        _check_lifecycle(entry, wire, info)
+    wire = entry.model(name)
+    warning = None
+    if wire is not None:
+        warning = _lifecycle(entry, wire)
     elif strict:
-        close = difflib.get_close_matches(name, list(entry.models), n=3)
+        close = close_matches(name, list(entry.models))
         raise UnknownModelError(name, close, provider=entry.id, reason="not in its model table")
-    else:
-        wire, info = name, None
-    base, trusted = _base(entry, api_base, trust_api_base)
-    key, source = _key(entry, api_key, trusted)
-    others = {k: v for k, v in params.items() if k not in entry.manifest.params}
+    base, trusted = _base(entry, api_base, trust_api_base, reads)
+    key, source = _key(entry, api_key, trusted, reads)
+    others = {k: v for k, v in params.items() if k not in entry.param_names}
     if others and not others_allowed:
         _refuse_unknown(entry, next(iter(others)))
     own = {k: v for k, v in params.items() if k not in others} if others else params
-    res = Resolution(
-        provider_id=entry.id,
-        model=wire,
-        model_info=info,
-        api_base=base,
-        api_key=key,
-        params=_params(entry, own) if (own or entry.params) else _EMPTY,
-        key_source=source,
-        provider=entry.manifest,
-    )
-    return res, others
+    values = _params(entry, own, reads) if (own or entry.params) else _EMPTY
+    res = Resolution(entry, wire or name, wire is not None, base, key, values, source)
+    return res, others, warning
+
+
+def _getenv(var: str, reads: Reads) -> str | None:
+    name = _ENCODE(var)
+    reads.append((name, _RAW.get(name)))
+    return os.environ.get(var)
 
 
 def _detect(
@@ -293,57 +418,65 @@ def _detect(
 
 def close_matches(word: str, choices: list[str]) -> list[str]:
     """Up to 3 suggestions for a name nobody knows (the one rule every "did you mean" uses)."""
+    import difflib
+
     return difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
 
 
-def _check_lifecycle(entry: ProviderEntry, wire: str, info: Model) -> None:
-    if info.status == "retired":
-        when = info.retired_on.isoformat() if info.retired_on else None
-        raise RetiredModelError(entry.id, wire, when, info.replacement)
-    if info.status == "deprecated":
-        text = f"{entry.id}/{wire} is deprecated"
-        if info.retired_on:
-            text += f" and will be retired on {info.retired_on.isoformat()}"
-        if info.replacement:
-            text += f"; use {entry.id}/{info.replacement}"
-        warnings.warn(text, DeprecatedModelWarning, stacklevel=3)
+def _lifecycle(entry: ProviderEntry, wire: str) -> str | None:
+    """Raise for a retired model; the warning text for a deprecated one."""
+    found = entry.lifecycle.get(wire)
+    if found is None:
+        return None
+    status, retired_on, replacement = found
+    if status == "retired":
+        raise RetiredModelError(entry.id, wire, retired_on, replacement)
+    text = f"{entry.id}/{wire} is deprecated"
+    if retired_on:
+        text += f" and will be retired on {retired_on}"
+    if replacement:
+        text += f"; use {entry.id}/{replacement}"
+    return text
 
 
-def _base(entry: ProviderEntry, api_base: str | None, trust: bool) -> tuple[str, bool]:
-    api = entry.manifest.api
+def _base(
+    entry: ProviderEntry, api_base: str | None, trust: bool, reads: Reads
+) -> tuple[str, bool]:
     if api_base is not None:
         return api_base.rstrip("/"), trust or entry.trusts(api_base)
-    if api.base_url_env:
-        override = os.environ.get(api.base_url_env)
+    if entry.base_url_env:
+        override = _getenv(entry.base_url_env, reads)
         if override:
             return override.rstrip("/"), True
-    base = api.base_url
+    base = entry.base_url
     if "${" in base:
-        base = _VAR.sub(lambda m: _env_for_base(entry.id, m[1]), base)
+        base = _VAR.sub(lambda m: _env_for_base(entry.id, m[1], reads), base)
     return base.rstrip("/"), True
 
 
-def _env_for_base(provider_id: str, var: str) -> str:
-    value = os.environ.get(var)
+def _env_for_base(provider_id: str, var: str, reads: Reads) -> str:
+    value = _getenv(var, reads)
     if not value:
         raise MissingParameterError(provider_id, var, var)
     return value
 
 
-def _key(entry: ProviderEntry, api_key: str | None, trusted: bool) -> tuple[str | None, str | None]:
+def _key(
+    entry: ProviderEntry, api_key: str | None, trusted: bool, reads: Reads
+) -> tuple[str | None, str | None]:
     if api_key is not None:
         return api_key, "api_key="
     if not trusted:
         return None, KEY_WITHHELD
-    for var in entry.manifest.auth.env:
-        value = os.environ.get(var)
+    for var in entry.auth_env:
+        value = _getenv(var, reads)
         if value:
             return value, var
     return None, None
 
 
 def _refuse_unknown(entry: ProviderEntry, name: str) -> None:
-    known = sorted(entry.manifest.params)
+    known = sorted(entry.param_names)
     close = close_matches(name, known)
     if close:
         hint = f"did you mean {close[0]!r}?"
@@ -352,14 +485,14 @@ def _refuse_unknown(entry: ProviderEntry, name: str) -> None:
     raise InvalidParameterError(entry.id, name, "not a parameter of this provider", hint)
 
 
-def _params(entry: ProviderEntry, given: Mapping[str, Any]) -> Mapping[str, str]:
+def _params(entry: ProviderEntry, given: Mapping[str, Any], reads: Reads) -> Mapping[str, str]:
     values: dict[str, str] = {}
-    for name, spec, rx in entry.params:
+    for name, env, default, rx, pattern, description in entry.params:
         value = given.get(name)
-        if value is None and spec.env:
-            value = os.environ.get(spec.env) or None
+        if value is None and env:
+            value = _getenv(env, reads) or None
         if value is None:
-            value = spec.default
+            value = default
         if value is None:
             continue
         if not isinstance(value, str):
@@ -368,7 +501,7 @@ def _params(entry: ProviderEntry, given: Mapping[str, Any]) -> Mapping[str, str]
             raise InvalidParameterError(entry.id, name, "line breaks and NUL are not allowed")
         if rx is not None and not rx.fullmatch(value):
             raise InvalidParameterError(
-                entry.id, name, f"{value!r} does not match {spec.pattern}", spec.description
+                entry.id, name, f"{value!r} does not match {pattern}", description
             )
         values[name] = value
     return MappingProxyType(values)

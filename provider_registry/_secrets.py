@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
-from urllib.parse import quote
 
 __all__ = ["SECRET_HEADERS", "mask_secret", "redact_headers", "scrub"]
 
@@ -58,6 +56,9 @@ def scrub(text: str, secret: str | None) -> str:
     """
     if not secret or len(secret) < 8:
         return text
+    import json  # here, not at the top: resolving needs only mask_secret
+    from urllib.parse import quote
+
     for form in dict.fromkeys(
         (secret, json.dumps(secret)[1:-1], repr(secret)[1:-1], quote(secret, safe=""))
     ):

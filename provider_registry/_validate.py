@@ -16,10 +16,11 @@ from typing import Any, cast
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
+from ._catalog import search_path
+from ._collect import Check, Collection, Override, collect
 from ._errors import Problem
 from ._loader import render_path, show_value
 from ._manifest import PATTERN_HINTS
-from ._registry import Check, Collection, Override, collect, search_path
 from ._schema import schema_path
 from ._yaml import Document
 
@@ -51,7 +52,7 @@ class Report:
             "files_checked": self.files_checked,
             "providers": self.providers,
             "error_count": len(self.errors),
-            "problems": [dataclasses.asdict(p) for p in self.problems],
+            "problems": [p._asdict() for p in self.problems],
         }
 
 

@@ -18,10 +18,10 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from ._paths import MAX_BYTES
+
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "Document", "Mark", "YamlError", "parse_yaml"]
 
-MAX_BYTES = 8 * 1024 * 1024
-"""Largest manifest accepted; the biggest real catalogs are a few hundred KiB."""
 MAX_DEPTH = 32
 """Deepest nesting accepted; a manifest needs about 5 levels."""
 MAX_NODES = 50_000

@@ -2,8 +2,13 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+# Compiled snapshots go to a directory of this run's own, never the developer's cache; set before
+# the first load below.
+os.environ["PROVIDER_REGISTRY_CACHE"] = tempfile.mkdtemp(prefix="provider-registry-cache-")
 
 import pytest
 from hypothesis import HealthCheck, settings

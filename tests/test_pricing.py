@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from provider_registry import InvalidParameterError, Model, Price, Registry, resolve
-from provider_registry._pricing import cost, cost_of_usage
+from provider_registry._pricing import PriceBook, cost, cost_of_usage
+
+
+def book(model: Model | None) -> PriceBook | None:
+    """A model's prices as the registry converts them for cost()."""
+    return None if model is None else PriceBook.of(model.model_dump(exclude_defaults=True))
+
 
 FULL = Model(price=Price(input=Decimal(3), output=Decimal(15), cache_read=Decimal("0.3"),
                          cache_write=Decimal("3.75")))  # fmt: skip
@@ -42,7 +48,7 @@ CASES: list[tuple[Model | None, dict[str, int], Decimal | None]] = [
 
 @pytest.mark.parametrize(("model", "counts", "expected"), CASES)
 def test_cost(model: Model | None, counts: dict[str, int], expected: Decimal | None) -> None:
-    assert cost(model, **counts) == expected
+    assert cost(book(model), **counts) == expected
 
 
 @pytest.mark.parametrize(
@@ -52,15 +58,15 @@ def test_cost(model: Model | None, counts: dict[str, int], expected: Decimal | N
 )  # fmt: skip
 def test_bad_counts(counts: dict[str, Any]) -> None:
     with pytest.raises(InvalidParameterError):
-        cost(FULL, **counts)
+        cost(book(FULL), **counts)
 
 
 def test_usage_shapes() -> None:
     details = {"cached_tokens": 300, "cache_write_tokens": 100}
     usage = {"prompt_tokens": 1000, "completion_tokens": 50, "prompt_tokens_details": details}
-    assert cost_of_usage(FULL, usage) == Decimal("0.003015")
-    assert cost_of_usage(FULL, None) is None
-    assert cost_of_usage(FULL, {"prompt_tokens": 10}) == Decimal("0.00003")
+    assert cost_of_usage(book(FULL), usage) == Decimal("0.003015")
+    assert cost_of_usage(book(FULL), None) is None
+    assert cost_of_usage(book(FULL), {"prompt_tokens": 10}) == Decimal("0.00003")
 
 
 def test_resolution_cost_uses_the_manifest(builtin: Registry) -> None:

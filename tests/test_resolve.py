@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -388,8 +387,10 @@ def test_deprecated_model_warns(dropin: Path) -> None:
 
 def test_resolution_is_immutable_and_masks_the_key(builtin: Registry) -> None:
     res = resolve("wandb/Llama-3.1-8B-Instruct", api_key=KEY, project="a/b", registry=builtin)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError, match="immutable"):
         res.model = "other"  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="immutable"):
+        del res.api_key
     with pytest.raises(TypeError):
         res.params["project"] = "c/d"  # type: ignore[index]
     for text in (repr(res), str(res), str(res.to_dict())):

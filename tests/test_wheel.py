@@ -38,6 +38,7 @@ def test_wheel_contains_the_data(wheel: Path) -> None:
         ),
     }
     assert expected <= names
+    assert [n for n in names if n.startswith("provider_registry/_data/snapshots/")] != []
 
 
 def test_installed_wheel_resolves_outside_the_checkout(wheel: Path, tmp_path: Path) -> None:
@@ -48,16 +49,20 @@ def test_installed_wheel_resolves_outside_the_checkout(wheel: Path, tmp_path: Pa
         check=True, timeout=300,
     )  # fmt: skip
     code = (
-        "import provider_registry as pr, provider_registry._registry as r; "
+        "import sys, provider_registry as pr, provider_registry._registry as r; "
         "print(pr.__file__); print(r.builtin_dir()); "
-        "print(pr.resolve('wandb/Llama-3.1-8B-Instruct').model)"
+        "print(pr.resolve('wandb/Llama-3.1-8B-Instruct').model); "
+        "print(sorted(m for m in ('yaml', 'pydantic') if m in sys.modules))"
     )
     away = tmp_path / "elsewhere"
     away.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(site)}
+    # No cache: the built-ins come from the snapshot compiled into the wheel, with no YAML
+    # parser and no pydantic loaded.
+    env = {**os.environ, "PYTHONPATH": str(site), "PROVIDER_REGISTRY_CACHE": "off"}
     proc = subprocess.run([sys.executable, "-c", code], cwd=away, env=env,
                           capture_output=True, text=True, check=True)  # fmt: skip
-    module, data, model = proc.stdout.splitlines()
+    module, data, model, heavy = proc.stdout.splitlines()
     assert module.startswith(str(site))
     assert data == str(site / "provider_registry" / "_data" / "providers")
     assert model == "meta-llama/Llama-3.1-8B-Instruct"
+    assert heavy == "[]"

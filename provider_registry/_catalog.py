@@ -1,0 +1,356 @@
+"""The search path, read as bytes, and its compiled snapshot: what a process start loads instead
+of parsing YAML and validating with pydantic.
+
+A snapshot holds, for every provider of a search path, the fields resolve() needs as plain
+strings, lists and dicts, plus the whole validated manifest as a pickled blob that is decoded only
+when a Resolution's ``model_info``, ``provider`` or ``cost()`` first asks for it.
+
+**Never stale.** load_registry() reads every manifest's bytes on every start (a few milliseconds
+for the built-ins) and looks the snapshot up by a SHA-256 over the snapshot format, the source of
+the modules that decide what is valid, and each file's layer, name and bytes in search-path order.
+An edited, added, removed or renamed file, or a changed validation rule, gives another key, so
+a miss: the files are parsed and validated as before and, when all of them are valid, a snapshot
+is written for the next start. Files with problems are never compiled; their errors come from the
+full path every time.
+
+**Where.** The wheel ships a snapshot of the built-in manifests (built when the wheel is built);
+anything else is cached in ``$PROVIDER_REGISTRY_CACHE``, else ``$XDG_CACHE_HOME/provider-registry``,
+else ``~/.cache/provider-registry``. ``PROVIDER_REGISTRY_CACHE=off`` turns the cache off.
+
+**Trust.** A snapshot decides where keys are sent, so one is read only from a directory and a file
+that this user owns and nobody else may write to, and it is unpickled with no class allowed but
+``Decimal`` and ``date``: no code can run. A snapshot that is foreign, unreadable or malformed is
+ignored (and replaced when the cache is writable).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ._errors import ManifestError, Problem
+from ._paths import MAX_BYTES, data_dir
+
+if TYPE_CHECKING:
+    from ._manifest import Provider
+    from ._urls import EndpointKey
+
+__all__ = [
+    "ENV_CACHE",
+    "ENV_PATH",
+    "Layer",
+    "SourceFile",
+    "builtin_dir",
+    "cache_dir",
+    "decode_blob",
+    "read_bytes",
+    "read_snapshot",
+    "record_of",
+    "scan",
+    "search_path",
+    "snapshot_key",
+    "write_snapshot",
+]
+
+ENV_PATH = "PROVIDER_REGISTRY_PATH"
+ENV_CACHE = "PROVIDER_REGISTRY_CACHE"
+_FORMAT = b"provider-registry snapshot 1\n"
+# The modules whose code decides whether a file is valid and what it compiles to.
+_RULES = ("_yaml.py", "_loader.py", "_manifest.py", "_collect.py", "_registry.py", "_catalog.py")
+_KEEP = 8  # snapshots kept in the cache directory; older ones are removed on write
+
+
+def builtin_dir() -> Path:
+    """The directory of the built-in manifests."""
+    return data_dir("providers")
+
+
+class Layer(NamedTuple):
+    """One place on the search path; an ``optional`` one may be missing (a warning only)."""
+
+    path: Path
+    optional: bool = False
+    builtin: bool = False
+
+
+def search_path(
+    paths: Iterable[str | os.PathLike[str]] = (), *, builtin: bool = True, env: bool = True
+) -> list[Layer]:
+    """The directories and files to read, in order (later wins)."""
+    layers = [Layer(builtin_dir(), builtin=True)] if builtin else []
+    if env:
+        entries = os.environ.get(ENV_PATH, "").split(os.pathsep)
+        layers += [Layer(Path(d), optional=True) for d in entries if d]
+    layers += [Layer(Path(p)) for p in paths]
+    return layers
+
+
+class SourceFile(NamedTuple):
+    """One manifest file as read: its layer's index, its name as shown, its bytes."""
+
+    layer: int
+    path: Path
+    name: str
+    raw: bytes
+
+
+def scan(layers: Sequence[Layer]) -> tuple[list[SourceFile], list[Problem]]:
+    """Every manifest file of every layer, read, in order; plus what stopped a file or layer
+    from being read. A file reached twice (``validate providers/ providers/``) is read once."""
+    files: list[SourceFile] = []
+    problems: list[Problem] = []
+    seen: set[Path] = set()
+    for i, layer in enumerate(layers):
+        listing = _listing(layer)
+        if isinstance(listing, Problem):
+            problems.append(listing)
+            continue
+        if not listing:
+            message = "no manifests (*.yaml, *.yml) found here"
+            problems.append(Problem(str(layer.path), None, None, "", message, severity="warning"))
+        for path in listing:
+            real = path.resolve() if path.exists() else path
+            if real in seen:
+                continue
+            seen.add(real)
+            name = _display(path)
+            try:
+                files.append(SourceFile(i, path, name, read_bytes(path, name)))
+            except ManifestError as exc:
+                problems += exc.problems
+    return files, problems
+
+
+def _listing(layer: Layer) -> list[Path] | Problem:
+    path = layer.path
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+    if path.exists() or path.is_symlink():
+        return [path]
+    if layer.optional:
+        message = f"no such directory (on {ENV_PATH})"
+        return Problem(str(path), None, None, "", message, severity="warning")
+    return Problem(str(path), None, None, "", "no such file or directory")
+
+
+def _display(path: Path) -> str:
+    """The path as people expect to see it: relative when under the working directory."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def read_bytes(path: Path, name: str) -> bytes:
+    """A manifest file's bytes, refusing one over the size limit before reading it."""
+    try:
+        size = path.stat().st_size
+        if size <= MAX_BYTES:
+            return path.read_bytes()
+        message = f"file is {size:,} bytes, above the limit of {MAX_BYTES:,}"
+        hint = "split the model table or trim it"
+    except OSError as exc:
+        message, hint = f"cannot read the file: {exc.strerror or exc}", None
+    raise ManifestError([Problem(name, None, None, "", message, hint)])
+
+
+def snapshot_key(layers: Sequence[Layer], files: Sequence[SourceFile]) -> str:
+    """The SHA-256 naming the snapshot of exactly these files under exactly these rules.
+
+    A built-in file counts by its name in the built-in directory, so the wheel's snapshot matches
+    wherever the wheel is installed; any other by its resolved path.
+    """
+    h = hashlib.sha256(_FORMAT + _rules_digest())
+    for f in files:
+        layer = layers[f.layer]
+        where = f.path.name if layer.builtin else str(f.path.resolve())
+        h.update(f"{f.layer}\0{layer.builtin}\0{where}\0".encode("utf-8", "surrogateescape"))
+        h.update(hashlib.sha256(f.raw).digest())
+    return h.hexdigest()
+
+
+_rules: list[bytes] = []
+
+
+def _rules_digest() -> bytes:
+    if not _rules:
+        h = hashlib.sha256()
+        here = Path(__file__).parent
+        for name in _RULES:
+            try:
+                h.update((here / name).read_bytes())
+            except OSError:  # no source (a zipped or compiled-only install): the version stands
+                from . import __version__
+
+                h.update(f"{name} of {__version__}".encode())
+        _rules.append(h.digest())
+    return _rules[0]
+
+
+def cache_dir() -> Path | None:
+    """Where compiled snapshots are cached; None when the cache is off."""
+    value = os.environ.get(ENV_CACHE)
+    if value:
+        return None if value == "off" else Path(value)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "provider-registry"
+
+
+def _candidates(key: str) -> list[tuple[Path, bool]]:
+    """Where a snapshot under ``key`` may be, and whether it must be private to this user: the
+    wheel's own is trusted like the code installed beside it, a cached one only if private."""
+    found = [(data_dir("snapshots") / f"{key}.pickle", False)]
+    cache = cache_dir()
+    if cache is not None:
+        found.append((cache / f"{key}.pickle", True))
+    return found
+
+
+def read_snapshot(key: str) -> dict[str, Any] | None:
+    """The snapshot stored under ``key``, or None if there is none this process may trust."""
+    for path, private in _candidates(key):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        with os.fdopen(fd, "rb") as handle:
+            if private and not (_private(path.parent) and _private(fd)):
+                continue
+            try:
+                data = _Unpickler(io.BytesIO(handle.read())).load()
+            except Exception:
+                continue
+        if isinstance(data, dict) and data.get("key") == key:
+            return data
+    return None
+
+
+def _private(target: Path | int) -> bool:
+    """Whether ``target`` is owned by this user and writable by nobody else (POSIX)."""
+    if not hasattr(os, "getuid"):
+        return True
+    try:
+        st = os.fstat(target) if isinstance(target, int) else os.stat(target)
+    except OSError:
+        return False
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def write_snapshot(
+    key: str, records: list[dict[str, Any]], directory: Path | None = None
+) -> Path | None:
+    """Store a snapshot under ``key``: in ``directory``, else the user cache; the file written,
+    or None. Best effort: a read-only or foreign cache directory only means the next start
+    compiles again."""
+    target = directory if directory is not None else cache_dir()
+    if target is None:
+        return None
+    data = pickle.dumps({"key": key, "records": records}, protocol=5)
+    try:
+        target.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(target):
+            return None
+        tmp = target / f".{key}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        final = target / f"{key}.pickle"
+        os.replace(tmp, final)
+        _prune(target)
+    except OSError:
+        return None
+    return final
+
+
+def _prune(directory: Path) -> None:
+    snapshots = sorted(directory.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in snapshots[_KEEP:]:
+        old.unlink(missing_ok=True)
+
+
+class _Unpickler(pickle.Unpickler):
+    """Plain data only: the two classes a manifest's values use, and nothing that runs code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("decimal", "Decimal"):
+            from decimal import Decimal
+
+            return Decimal
+        if (module, name) == ("datetime", "date"):
+            import datetime
+
+            return datetime.date
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a snapshot")
+
+
+def decode_blob(blob: bytes) -> dict[str, Any]:
+    """A provider's whole manifest as plain data (what ``Provider.model_validate`` takes)."""
+    try:
+        data = _Unpickler(io.BytesIO(blob)).load()
+    except Exception as exc:
+        data = exc
+    if not isinstance(data, dict):
+        where = cache_dir() or "the cache directory"
+        message = f"a compiled snapshot is damaged ({data!r:.80})"
+        raise ManifestError(
+            [Problem(None, None, None, "", message, f"delete the files in {where}")]
+        )
+    return data
+
+
+def record_of(p: Provider, file: int) -> dict[str, Any]:
+    """What the snapshot keeps of one validated provider: the fields resolve() reads, in plain
+    data, the index of its file in the scan, and the whole manifest as a blob."""
+    return {
+        **hot_fields(p),
+        "file": file,
+        "blob": pickle.dumps(p.model_dump(exclude_unset=True), protocol=5),
+    }
+
+
+def trusted_keys(base_url: str, endpoints: Iterable[str]) -> list[EndpointKey]:
+    """Where a provider's stored key may go: its endpoints, and its base URL's host and path
+    (unless the base URL is filled in from the environment)."""
+    from ._urls import endpoint_key, url_key
+
+    trusted = {endpoint_key(e) for e in endpoints}
+    if "${" not in base_url:
+        trusted.add(url_key(base_url))
+    return sorted(trusted, key=str)
+
+
+def hot_fields(p: Provider) -> dict[str, Any]:
+    """The fields of a provider that resolve() reads, as plain data."""
+    from ._urls import endpoint_key as _endpoint_key
+
+    aliases: dict[str, str] = {}
+    lifecycle: dict[str, tuple[str, str | None, str | None]] = {}
+    for model_id, m in p.models.items():
+        for alias in m.aliases:
+            aliases.setdefault(alias, model_id)
+        if m.status in ("deprecated", "retired"):
+            retired = m.retired_on.isoformat() if m.retired_on else None
+            lifecycle[model_id] = (m.status, retired, m.replacement)
+    return {
+        "id": p.id,
+        "aliases": list(p.aliases),
+        "owns": list(p.owns),
+        "dialect": p.api.dialect,
+        "base_url": p.api.base_url,
+        "base_url_env": p.api.base_url_env,
+        "endpoints": list(p.api.endpoints),
+        "endpoint_keys": [_endpoint_key(e) for e in p.api.endpoints],
+        "trusted": trusted_keys(p.api.base_url, p.api.endpoints),
+        "auth_env": list(p.auth.env),
+        "params": [
+            (name, s.env, s.default, s.pattern, s.description) for name, s in p.params.items()
+        ],
+        "models": list(p.models),
+        "model_aliases": aliases,
+        "lifecycle": lifecycle,
+    }

@@ -1,0 +1,142 @@
+"""Read manifest files the full way: parse, validate, check across files, locate every problem.
+
+This is what ``registry validate`` always runs and what load_registry() runs when no compiled
+snapshot matches the files (see ``_catalog``). It imports the YAML parser and pydantic, which a
+process that only resolves from a snapshot never loads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+from ._catalog import Layer, SourceFile, scan
+from ._errors import ManifestError, Problem
+from ._loader import manifest_from_document, parse_document, render_path
+from ._manifest import Provider
+from ._registry import clashes
+from ._yaml import Document
+
+__all__ = ["Check", "Collection", "Override", "collect", "collect_files", "located"]
+
+
+class Override(NamedTuple):
+    """A manifest that replaced an earlier one with the same provider id."""
+
+    provider_id: str
+    file: str
+    replaced: str
+
+
+class Collection(NamedTuple):
+    """What reading a search path found: the winning manifests, their files (by name and by
+    index in the scan), every problem."""
+
+    providers: dict[str, Provider]
+    files: dict[str, str]
+    sources: dict[str, int]
+    problems: list[Problem]
+    overrides: list[Override]
+    file_count: int
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+
+Check = Callable[[Document, str], list[Problem]]
+
+# Outcomes of reading one file, keyed by its display name, a hash of its bytes and whether the
+# schema check ran. The same bytes always give the same outcome, so a hit is never stale; a
+# process that validates or reloads repeatedly parses each unchanged file once.
+_Outcome = tuple[Provider | None, tuple[Problem, ...]]
+_OUTCOMES: OrderedDict[tuple[str, bytes, bool], _Outcome] = OrderedDict()
+_OUTCOMES_MAX = 1024
+_outcomes_lock = threading.Lock()
+
+
+def _outcome(raw: bytes, name: str, check: Check | None) -> _Outcome:
+    key = (name, hashlib.sha256(raw).digest(), check is not None)
+    with _outcomes_lock:
+        hit = _OUTCOMES.get(key)
+        if hit is not None:
+            _OUTCOMES.move_to_end(key)
+            return hit
+    try:
+        doc = parse_document(raw, name)
+        found = check(doc, name) if check else []
+        outcome: _Outcome = (
+            (None, tuple(found)) if found else (manifest_from_document(doc, name), ())
+        )
+    except ManifestError as exc:
+        outcome = (None, exc.problems)
+    with _outcomes_lock:
+        _OUTCOMES[key] = outcome
+        if len(_OUTCOMES) > _OUTCOMES_MAX:
+            _OUTCOMES.popitem(last=False)
+    return outcome
+
+
+def collect(layers: Sequence[Layer], check: Check | None = None) -> Collection:
+    """Read every manifest of every layer; never stops at the first bad file.
+
+    ``check`` is the JSON Schema check of ``registry validate`` (the only one there is), run on
+    each parsed file before the pydantic models.
+    """
+    files, problems = scan(layers)
+    return collect_files(files, problems, check)
+
+
+def collect_files(
+    files: Sequence[SourceFile], problems: list[Problem], check: Check | None = None
+) -> Collection:
+    """collect() over files already read by scan(), adding to the problems it found."""
+    providers: dict[str, Provider] = {}
+    names: dict[str, str] = {}
+    sources: dict[str, int] = {}
+    problems = list(problems)
+    overrides: list[Override] = []
+    in_layer: dict[tuple[int, str], str] = {}
+    for index, f in enumerate(files):
+        provider, found = _outcome(f.raw, f.name, check)
+        problems += found
+        if provider is None:
+            continue
+        pid = provider.id
+        if (f.layer, pid) in in_layer:
+            message = f"provider id {pid!r} is also defined in {in_layer[f.layer, pid]}"
+            hint = "each provider id may appear once per directory"
+            problems.append(located(parse_document(f.raw, f.name), f.name, ("id",), message, hint))
+            continue
+        in_layer[f.layer, pid] = f.name
+        if pid in names:
+            overrides.append(Override(pid, f.name, names[pid]))
+            message = f"provider {pid!r} replaces the one in {names[pid]}"
+            problems.append(Problem(f.name, None, None, "", message, severity="notice"))
+        providers[pid] = provider
+        names[pid] = f.name
+        sources[pid] = index
+
+    for pid, path, message in clashes(
+        (pid, p.aliases, p.api.endpoints) for pid, p in providers.items()
+    ):
+        # Positions are needed only to report a cross-file problem: parse again then.
+        f = files[sources[pid]]
+        problems.append(located(parse_document(f.raw, f.name), f.name, path, message))
+    return Collection(providers, names, sources, problems, overrides, len(files))
+
+
+def located(
+    doc: Document | None,
+    file: str | None,
+    path: tuple[str | int, ...],
+    message: str,
+    hint: str | None = None,
+) -> Problem:
+    """A Problem at ``path`` of ``doc`` (at no line when there is no document)."""
+    mark = doc.locate(path) if doc is not None else None
+    line, column = (mark.line, mark.column) if mark else (None, None)
+    return Problem(file, line, column, render_path(path), message, hint)
