@@ -59,8 +59,9 @@ _EMPTY: Mapping[str, str] = MappingProxyType({})
 _ENVIRON = os.environ
 _RAW: Mapping[Any, Any] = getattr(os.environ, "_data", os.environ)
 _ENCODE: Callable[[str], Any] = getattr(os.environ, "encodekey", str)
+_DECODE: Callable[[Any], str] = getattr(os.environ, "decodevalue", str)
 if _RAW is os.environ:
-    _ENCODE = str
+    _ENCODE = _DECODE = str
 
 _MEMO_MAX = 4096
 """Resolutions kept per registry; the memo is emptied when it reaches this size."""
@@ -291,7 +292,7 @@ def resolve(
     )
     if warning:
         warnings.warn(warning, DeprecatedModelWarning, stacklevel=2)
-    if key is not None:
+    if key is not None and os.environ is _ENVIRON:
         if len(memo) >= _MEMO_MAX:
             memo.clear()
         memo[key] = (res, tuple(reads), warning)
@@ -359,9 +360,12 @@ def _resolve(
 
 
 def _getenv(var: str, reads: Reads) -> str | None:
+    if os.environ is not _ENVIRON:  # replaced: read it as it is (and remember nothing)
+        return os.environ.get(var)
     name = _ENCODE(var)
-    reads.append((name, _RAW.get(name)))
-    return os.environ.get(var)
+    raw = _RAW.get(name)
+    reads.append((name, raw))
+    return None if raw is None else _DECODE(raw)
 
 
 def _detect(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 __all__ = ["LOOPBACK_HOSTS", "EndpointKey", "endpoint_key", "url_key"]
@@ -18,6 +19,7 @@ def endpoint_key(endpoint: str) -> EndpointKey:
     return (parts.hostname or "", parts.port, tuple(s for s in parts.path.split("/") if s))
 
 
+@lru_cache(maxsize=1024)  # a gateway sees the same few api_base values again and again
 def url_key(url: str) -> EndpointKey:
     """(host, port, path segments) of a URL, normalised; ``..`` and ``.`` segments resolved."""
     try:

@@ -60,7 +60,8 @@ def validate(
     paths: Iterable[str | os.PathLike[str]] = (), *, builtin: bool = True, env: bool = True
 ) -> Report:
     """Validate the built-in manifests, PROVIDER_REGISTRY_PATH, and ``paths`` (files or dirs)."""
-    found: Collection = collect(search_path(paths, builtin=builtin, env=env), _schema_check())
+    layers = search_path(paths, builtin=builtin, env=env)
+    found: Collection = collect(layers, _schema_check(), jobs=os.cpu_count() or 1)
     problems = sorted(
         found.problems, key=lambda p: (p.file or "", p.line or 0, p.column or 0, p.path)
     )
