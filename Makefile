@@ -27,8 +27,8 @@ test: install-dev
 	$(BIN)/python -m pytest
 
 lint: install-dev
-	$(BIN)/ruff check provider_registry tests benchmarks examples
-	$(BIN)/ruff format --check provider_registry tests benchmarks examples
+	$(BIN)/ruff check provider_registry tests benchmarks examples hatch_build.py
+	$(BIN)/ruff format --check provider_registry tests benchmarks examples hatch_build.py
 	$(BIN)/mypy
 
 validate: install

@@ -35,6 +35,7 @@ from ._catalog import (
     write_snapshot,
 )
 from ._errors import ManifestError, ManifestWarning, Problem
+from ._urls import LOOPBACK_HOSTS, endpoint_key, url_key  # urllib.parse: pathlib loads it anyway
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -182,8 +183,6 @@ class ProviderEntry:
 
     def trusts(self, api_base: str) -> bool:
         """Whether api_base lies under one of this provider's own endpoints or its base URL."""
-        from ._urls import LOOPBACK_HOSTS, url_key
-
         host, port, segments = url_key(api_base)
         if not api_base.strip().lower().startswith("https://") and host not in LOOPBACK_HOSTS:
             return False  # never hand a stored key to plain http off this machine
@@ -198,8 +197,6 @@ def clashes(
 ) -> list[tuple[str, tuple[str | int, ...], str]]:
     """Rules across manifests: a prefix (id or alias) and an endpoint each select one provider.
     Takes (id, aliases, endpoints) per provider; gives (id, field path, message) per clash."""
-    from ._urls import endpoint_key
-
     items = list(providers)
     found: list[tuple[str, tuple[str | int, ...], str]] = []
     prefixes: dict[str, str] = {pid: pid for pid, _, _ in items}
@@ -357,8 +354,6 @@ class Registry:
     def providers_for_base(self, api_base: str) -> tuple[str, ...]:
         """Providers whose endpoint matches ``api_base``: exact host, whole path segments,
         longest match. Several only when they declare the very same endpoint."""
-        from ._urls import url_key
-
         host, port, segments = url_key(api_base)
         best: list[str] = []
         best_len = -1
