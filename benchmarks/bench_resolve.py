@@ -1,24 +1,76 @@
-"""Benchmarks for the hot path and the cold start. Prints medians (min-max) and ratios against
-baselines measured in the same run; asserts nothing. Run with `make bench`.
+"""Benchmarks for the hot path, the cold start, loading, validation and a 100,000-model catalog.
+
+Prints medians (min-max) and ratios against baselines measured in the same run, then a summary of
+the targets, each met or missed; asserts nothing. Run with `make bench`. Where litellm is
+importable (it is never a dependency), litellm.get_llm_provider() is timed on the same strings.
+
+In-process figures are ns per call over a loop sized to take about 0.1 s, repeated REPEATS
+times. Process figures are wall time and peak RSS of a fresh interpreter (Linux: read from
+/proc). Every child gets a compiled-snapshot cache directory of this run's own (a temporary one),
+never the user's cache.
 """
 
 from __future__ import annotations
 
+import compileall
 import contextlib
+import importlib
+import inspect
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
 
+import gen_catalog  # beside this script, which Python puts first on sys.path
 import httpx
 
-from provider_registry import RegistryError, completion, load_registry, resolve
+import provider_registry
+from provider_registry import Registry, RegistryError, completion, load_registry, resolve
+
+try:  # internal: the memo-miss rows are skipped (and say so) if it moves or changes
+    from provider_registry._resolver import _resolve
+except ImportError:
+    _resolve = None  # type: ignore[assignment]
 
 REPEATS = 7
+LOOP_SECONDS = 0.1
+"""Target duration of one timed loop; the call count is calibrated to it."""
+WARM_STARTS = 9
+GEN_PROVIDERS = 1000
+GEN_MODELS = 100
+
+MODEL = "wandb/Llama-3.1-8B-Instruct"
+WANDB_BASE = "https://api.inference.wandb.ai/v1"
+BARE = "Llama-3.1-8B-Instruct"
+TOGETHER_PREFERRED = "meta-llama/Llama-3.3-70B-Instruct-Turbo"
+UNKNOWN = "no-such-model-anywhere"
+MiB = 1024 * 1024
+
+# The signature the memo-miss rows call; checked at start, so a change is reported, not guessed.
+_RESOLVE_PARAMS = [
+    "reg",
+    "model",
+    "provider",
+    "api_base",
+    "api_key",
+    "strict",
+    "trust_api_base",
+    "params",
+    "others_allowed",
+    "reads",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# timing
 
 
 def per_call_ns(fn: Callable[[], object], number: int) -> list[float]:
@@ -32,90 +84,392 @@ def per_call_ns(fn: Callable[[], object], number: int) -> list[float]:
     return out
 
 
-def row(label: str, samples: list[float], unit: str, base: float | None = None) -> None:
-    med = statistics.median(samples)
-    text = f"{label:<44} {med:>10,.1f} {unit}  ({min(samples):,.1f}-{max(samples):,.1f})"
+def calibrate(fn: Callable[[], object]) -> int:
+    """A call count that makes one loop of ``fn`` take about LOOP_SECONDS."""
+    number = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        elapsed = time.perf_counter() - start
+        if elapsed >= LOOP_SECONDS / 5:
+            return max(1, round(number * LOOP_SECONDS / elapsed))
+        number *= 4
+
+
+def measure(fn: Callable[[], object]) -> list[float]:
+    """ns per call of ``fn``, REPEATS samples (the first calls, untimed, warm it up)."""
+    fn()
+    return per_call_ns(fn, calibrate(fn))
+
+
+def measure_side_by_side(*fns: Callable[[], object]) -> list[list[float]]:
+    """measure() for several functions, their timed loops interleaved, so that a slow moment
+    of the machine falls on all of them alike (for ratios between them)."""
+    numbers = []
+    for fn in fns:
+        fn()
+        numbers.append(calibrate(fn))
+    out: list[list[float]] = [[] for _ in fns]
+    for _ in range(REPEATS):
+        for fn, number, samples in zip(fns, numbers, out, strict=True):
+            start = time.perf_counter_ns()
+            for _ in range(number):
+                fn()
+            samples.append((time.perf_counter_ns() - start) / number)
+    return out
+
+
+def fmt_x(ratio: float) -> str:
+    """A ratio as printed: one decimal below 10."""
+    return f"x{ratio:,.1f}" if ratio < 10 else f"x{ratio:,.0f}"
+
+
+def fmt_ns(ns: float) -> str:
+    return f"{ns:,.0f} ns" if ns < 10_000 else f"{ns / 1000:,.1f} us"
+
+
+def row(label: str, samples: Sequence[float], base: float | None = None, note: str = "") -> float:
+    """Print one in-process row (ns per call) and return its median."""
+    median = statistics.median(samples)
+    span = f"({fmt_ns(min(samples))} - {fmt_ns(max(samples))})"
+    text = f"  {label:<50} {fmt_ns(median):>11}  {span:<27}"
     if base:
-        text += f"  x{med / base:,.1f} baseline"
-    print(text)
+        text += f" x{median / base:,.1f} floor"
+    if note:
+        text += f"  {note}"
+    print(text.rstrip())
+    return median
 
 
-def unknown(reg: object) -> None:
+def unknown(reg: Registry) -> None:
     with contextlib.suppress(RegistryError):
-        resolve("no-such-model-anywhere", registry=reg)  # type: ignore[arg-type]
+        resolve(UNKNOWN, registry=reg)
 
+
+def unknown_miss(reg: Registry) -> None:
+    with contextlib.suppress(RegistryError):
+        _resolve(reg, UNKNOWN, None, None, None, False, False, {}, False, [])
+
+
+def call_with(fn: Callable[..., object], kwargs: Mapping[str, Any]) -> Callable[[], object]:
+    return lambda: fn(**kwargs)
+
+
+def miss_supported() -> bool:
+    """Whether _resolve() still has the signature the memo-miss rows call."""
+    if _resolve is None:
+        return False
+    return list(inspect.signature(_resolve).parameters) == _RESOLVE_PARAMS
+
+
+def miss(reg: Registry, model: str, api_base: str | None = None) -> Callable[[], object]:
+    """The memo-miss path of ``resolve(model, api_base=...)``: the internal function itself."""
+    return lambda: _resolve(reg, model, None, api_base, None, False, False, {}, False, [])
+
+
+def hit(reg: Registry, model: str, api_base: str | None = None) -> Callable[[], object]:
+    """``resolve(model, api_base=...)`` as callers make it; warm, so a memo hit."""
+    return lambda: resolve(model, api_base=api_base, registry=reg)
+
+
+# ---------------------------------------------------------------------------------------------
+# child processes
 
 # The child reports its own peak RSS (VmHWM). The kernel's ru_maxrss for a child would carry
 # the forking parent's RSS across exec, so every child would look as big as this script.
 _PEAK = "; print(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])"
 
+# For a command that is not Python code we can append to: a small interpreter spawns it and
+# reports its ru_maxrss. That figure is max(the spawner's own RSS, about 10 MiB, carried across
+# exec; the command's peak), so it is exact for any command that peaks above the spawner.
+_SPAWNER = """\
+import os, sys, time
+argv = sys.argv[1:]
+start = time.perf_counter()
+pid = os.posix_spawn(argv[0], argv, os.environ)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+sys.stdout.flush()
+print("@bench", wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
 
-def child(code: str) -> tuple[float, float]:
-    """Wall seconds and peak RSS MiB of ``python -c code`` in a fresh process (Linux)."""
+
+def child_run(code: str, env: Mapping[str, str] | None = None) -> tuple[float, float, list[str]]:
+    """Wall seconds, peak RSS MiB and the other output lines of ``python -c code`` (Linux)."""
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code + _PEAK], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code.rstrip() + _PEAK],
+        capture_output=True,
+        text=True,
+        env=None if env is None else dict(env),
+    )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"child failed: {code}\n{proc.stderr}")
-    return wall, int(proc.stdout.split()[-1]) / 1024
+    lines = proc.stdout.split("\n")
+    lines = [line for line in lines if line]
+    return wall, int(lines[-1]) / 1024, lines[:-1]
 
 
-def main() -> None:
-    warnings.simplefilter("ignore")
-    print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores; {REPEATS} repeats each\n")
+def child(code: str, env: Mapping[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS MiB of ``python -c code`` in a fresh process (Linux)."""
+    wall, rss, _ = child_run(code, env)
+    return wall, rss
 
-    start = time.perf_counter()
-    reg = load_registry(env=False)
-    load_ms = (time.perf_counter() - start) * 1000
-    n_models = sum(len(p.models) for p in reg.providers.values())
-    print(f"load built-ins ({len(reg)} providers, {n_models} models): {load_ms:.1f} ms (once)\n")
 
+class Spawned(NamedTuple):
+    wall: float
+    rss: float
+    returncode: int
+    output: str
+
+
+def spawn(argv: Sequence[str], env: Mapping[str, str]) -> Spawned:
+    """Wall seconds, peak RSS MiB, exit status and output of an arbitrary command."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _SPAWNER, *argv],
+        capture_output=True,
+        text=True,
+        env=dict(env),
+    )
+    out, _, tail = proc.stdout.rpartition("@bench ")
+    if proc.returncode != 0 or not tail:
+        raise SystemExit(f"spawner failed: {argv}\n{proc.stderr}")
+    wall, kib, code = tail.split()
+    return Spawned(float(wall), int(kib) / 1024, int(code), out + proc.stderr)
+
+
+def env_with(**changes: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(changes)
+    return env
+
+
+def registry_command() -> list[str]:
+    """``python -m provider_registry`` when that works, else the console script beside Python."""
+    argv = [sys.executable, "-m", "provider_registry"]
+    probe = subprocess.run([*argv, "--help"], capture_output=True, check=False)
+    if probe.returncode == 0:
+        return argv
+    return [str(Path(sys.executable).with_name("registry"))]
+
+
+def shown(command: Sequence[str]) -> str:
+    """A command line as printed: the interpreter by its name only."""
+    return " ".join([Path(command[0]).name, *command[1:]])
+
+
+def progress(text: str) -> None:
+    print(f"[bench] {text}", file=sys.stderr, flush=True)
+
+
+def med(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def spread(values: Sequence[float], scale: float = 1.0, digits: int = 0) -> str:
+    return f"({min(values) * scale:,.{digits}f}-{max(values) * scale:,.{digits}f})"
+
+
+# Load timing inside the child: import, then load_registry(); printed as one JSON line. With
+# ``touch``, every provider's manifest is then read (reg.providers decodes the lazily kept ones).
+_LOAD = """\
+import json, time
+t0 = time.perf_counter()
+from provider_registry import load_registry
+t1 = time.perf_counter()
+reg = load_registry({paths}, env=False)
+t2 = time.perf_counter()
+if {touch}:
+    sum(len(p.models) for p in reg.providers.values())
+print(json.dumps([t1 - t0, t2 - t1, time.perf_counter() - t2, len(reg)]))
+"""
+
+
+class Load(NamedTuple):
+    wall: float
+    rss: float
+    import_s: float
+    load_s: float
+    touch_s: float
+    providers: int
+
+
+def child_load(paths: Sequence[str], env: Mapping[str, str], touch: bool = False) -> Load:
+    code = _LOAD.format(paths=json.dumps(list(paths)), touch=touch)
+    wall, rss, lines = child_run(code, env)
+    imp, load, touched, providers = json.loads(lines[-1])
+    return Load(wall, rss, imp, load, touched, providers)
+
+
+T = TypeVar("T")
+
+
+def snapshots(cache: Path) -> set[tuple[str, int]]:
+    """The compiled snapshots in a cache directory, by name and modification time."""
+    if not cache.is_dir():
+        return set()
+    return {(p.name, p.stat().st_mtime_ns) for p in cache.glob("*.pickle")}
+
+
+def from_snapshot(run: Callable[[], T], cache: Path, count: int) -> tuple[list[T], int]:
+    """``count`` results of ``run``, each from a process that loaded an existing snapshot.
+
+    A run that wrote a snapshot compiled instead: the library's source (part of the snapshot
+    key) or a manifest changed meanwhile, as when someone edits the library during the run. Such
+    a run is left out and made again, up to ``count`` times; returns the results and how many
+    were left out.
+    """
+    kept: list[T] = []
+    left_out: list[T] = []
+    while len(kept) < count and len(left_out) < count:
+        before = snapshots(cache)
+        result = run()
+        (left_out if snapshots(cache) - before else kept).append(result)
+    return (kept or left_out), len(left_out)
+
+
+def left_out_note(n: int) -> None:
+    if n:
+        print(
+            f"  NOTE: {n} run(s) compiled a new snapshot instead of loading one (the library's "
+            "source or a manifest changed during the run) and were left out"
+        )
+
+
+def load_line(label: str, runs: Sequence[Load], touch: bool = False) -> None:
+    walls = [r.wall for r in runs]
+    load_ms = med([r.load_s for r in runs]) * 1000
+    import_ms = med([r.import_s for r in runs]) * 1000
+    rss = [r.rss for r in runs]
+    print(
+        f"  {label:<42} wall {med(walls) * 1000:8,.0f} ms {spread(walls, 1000):<15} "
+        f"peak {med(rss):6.1f} MiB {spread(rss, 1, 1):<13}  "
+        f"in-process: import {import_ms:,.0f} ms + load_registry() {load_ms:,.0f} ms"
+        + (f" + providers {med([r.touch_s for r in runs]) * 1000:,.0f} ms" if touch else "")
+        + f"  n={len(runs)}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# targets
+
+
+class Target(NamedTuple):
+    figure: str
+    met: bool | None  # None: not measured in this run
+
+
+# In the order they are printed; each is filled in by the section that measures it.
+TARGET_NAMES = (
+    "warm resolve prefixed id median <= 1 us (memo hit)",
+    "prefixed id >= 10x faster than litellm.get_llm_provider",
+    "bare id + api_base >= 100x faster than litellm's path",
+    "cost() median <= 5 us",
+    "cold start wall <= 0.6x floor (warm snapshot)",
+    "cold start peak RSS <= 1.2x floor (warm snapshot)",
+    "100k: load from compiled <= 1 s (process wall)",
+    "100k: resolve prefixed id, memo hit, within 1.5x built-in",
+    "100k: resolve prefixed id, memo miss, within 1.5x built-in",
+    "100k: resolve bare id + api_base, memo hit, within 1.5x built-in",
+    "100k: resolve bare id + api_base, memo miss, within 1.5x built-in",
+    "100k: peak RSS <= 400 MiB, load from compiled",
+    "100k: peak RSS <= 400 MiB, first load (compiles)",
+    "100k: registry validate of the 1,000 files <= 60 s",
+)
+TARGETS: dict[str, Target] = {name: Target("not measured", None) for name in TARGET_NAMES}
+
+
+def target(name: str, figure: str, met: bool | None) -> None:
+    if name not in TARGETS:
+        raise KeyError(name)
+    TARGETS[name] = Target(figure, met)
+
+
+def print_targets() -> None:
+    print("\ntargets:")
+    for name, t in TARGETS.items():
+        verdict = {True: "met", False: "MISSED", None: "n/a"}[t.met]
+        print(f"  {verdict:<7} {name:<66} {t.figure}")
+    met = sum(t.met is True for t in TARGETS.values())
+    missed = sum(t.met is False for t in TARGETS.values())
+    print(f"  {met} met, {missed} missed, {len(TARGETS) - met - missed} not measured")
+
+
+# ---------------------------------------------------------------------------------------------
+# sections
+
+
+class HotPath(NamedTuple):
+    """Medians (ns) of the hot-path rows, by case label; ``miss`` is empty when not measured."""
+
+    floor: float
+    hit: dict[str, float]
+    miss: dict[str, float]
+    cases: list[tuple[str, str, str | None]]
+
+
+def together_model(reg: Registry) -> str:
+    """A model the together provider lists (the preferred one, else its first GA model)."""
+    models = reg.provider("together").models
+    if TOGETHER_PREFERRED in models:
+        return TOGETHER_PREFERRED
+    return next(name for name, m in models.items() if m.status == "ga")
+
+
+def floor_fn() -> Callable[[], object]:
     table = {"wandb": {"Llama-3.1-8B-Instruct": "meta-llama/Llama-3.1-8B-Instruct"}}
-    model = "wandb/Llama-3.1-8B-Instruct"
+    model = MODEL
 
     def floor() -> object:
         head, _, rest = model.partition("/")
         return table[head][rest]
 
-    n = 50_000
-    base = per_call_ns(floor, n)
-    row("baseline: partition + 2 dict look-ups", base, "ns")
-    b = statistics.median(base)
-    cases: list[tuple[str, Callable[[], object]]] = [
-        ("resolve prefixed alias (wandb/Llama-3.1-8B)", lambda: resolve(model, registry=reg)),
-        (
-            "resolve prefixed wire id",
-            lambda: resolve("wandb/meta-llama/Llama-3.1-8B-Instruct", registry=reg),
-        ),
-        ("resolve bare id by owner rule (gpt-4o)", lambda: resolve("gpt-4o", registry=reg)),
-        (
-            "resolve bare alias + api_base",
-            lambda: resolve(
-                "Llama-3.1-8B-Instruct",
-                api_base="https://api.inference.wandb.ai/v1",
-                registry=reg,
-            ),
-        ),
-        ("resolve with a param (project=)", lambda: resolve(model, project="t/p", registry=reg)),
-    ]
-    for label, fn in cases:
-        row(label, per_call_ns(fn, n), "ns", b)
-    row("resolve unknown model (error path)", per_call_ns(lambda: unknown(reg), 200), "ns", b)
+    return floor
 
+
+def hot_path(reg: Registry, with_miss: bool) -> HotPath:
+    print("resolve() per call, warm (memo hit: the public call repeated; memo miss: _resolve()):")
+    base = row("floor: partition + 2 dict look-ups", measure(floor_fn()))
+    together = f"together_ai/{together_model(reg)}"
+    cases: list[tuple[str, str, str | None]] = [
+        ("prefixed id", MODEL, None),
+        ("provider alias prefix", together, None),
+        ("bare id by ownership (gpt-4o)", "gpt-4o", None),
+        ("bare id + api_base", BARE, WANDB_BASE),
+    ]
+    hits: dict[str, float] = {}
+    misses: dict[str, float] = {}
+    for label, model, api_base in cases:
+        what = model if api_base is None else f"{model} @ {api_base}"
+        print(f"  {label}: {what}")
+        hits[label] = row("    resolve()        memo hit", measure(hit(reg, model, api_base)), base)
+        if with_miss:
+            misses[label] = row(
+                "    _resolve()       memo miss", measure(miss(reg, model, api_base)), base
+            )
+    print(f"  unknown model: {UNKNOWN} (RegistryError caught; errors are never memoized)")
+    row("    resolve()        error", measure(lambda: unknown(reg)), base)
+    if with_miss:
+        row("    _resolve()       error", measure(lambda: unknown_miss(reg)), base)
+    return HotPath(base, hits, misses, cases)
+
+
+def client_overhead(reg: Registry, base: float) -> float:
     print("\nclient overhead per call, network excluded (an in-memory transport answers):")
-    res = resolve(model, registry=reg, api_key="bench-key-0000000000000000", project="t/p")
-    body = {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 10}
+    res = resolve(MODEL, registry=reg, api_key="bench-key-0000000000000000", project="t/p")
+    messages = [{"role": "user", "content": "Hi"}]
+    body = {"messages": messages, "max_tokens": 10}
     row(
-        "build_request (rules, limits, headers, JSON)",
-        per_call_ns(lambda: res.build_request(body), 5_000),
-        "ns",
-        b,
+        "build_request(body) (rules, limits, headers, JSON)",
+        measure(lambda: res.build_request(body)),
+        base,
     )
-    row(
-        "cost(input_tokens=, output_tokens=)",
-        per_call_ns(lambda: res.cost(input_tokens=1200, output_tokens=300), 20_000),
-        "ns",
-        b,
+    cost = row(
+        "cost(input_tokens=1200, output_tokens=300)",
+        measure(lambda: res.cost(input_tokens=1200, output_tokens=300)),
+        base,
     )
     reply = json.dumps(
         {
@@ -128,36 +482,321 @@ def main() -> None:
 
         def call() -> object:
             return completion(
-                model,
-                body["messages"],
+                MODEL,
+                messages,
                 registry=reg,
                 client=client,
                 api_key="bench-key-0000000000000000",
                 project="t/p",
             )
 
-        row("completion() end to end, in-memory transport", per_call_ns(call, 2_000), "ns", b)
+        row("completion() end to end, in-memory transport", measure(call), base)
+    return cost
 
-    print("\ncold start, fresh process (wall, peak RSS):")
-    runs = {
-        "floor: import yaml, pydantic, httpx": "import yaml, pydantic, httpx",
-        "import provider_registry + resolve": (
-            "from provider_registry import resolve; resolve('wandb/Llama-3.1-8B-Instruct')"
-        ),
-    }
-    results: dict[str, tuple[list[float], list[float]]] = {}
-    for label, code in runs.items():
-        walls, rss = zip(*(child(code) for _ in range(5)), strict=True)
-        results[label] = (list(walls), list(rss))
-    floor_wall = statistics.median(results["floor: import yaml, pydantic, httpx"][0])
-    floor_rss = statistics.median(results["floor: import yaml, pydantic, httpx"][1])
-    for label, (walls, rss) in results.items():
-        w, r = statistics.median(walls) * 1000, statistics.median(rss)
+
+def cold_start(tmp: Path) -> None:
+    print("\ncold start, fresh process (wall, peak RSS; median (min-max)):")
+    floor_code = "import yaml, pydantic, httpx"
+    ours = "from provider_registry import resolve; resolve('wandb/Llama-3.1-8B-Instruct')"
+    cache = tmp / "cold-cache"
+    warm_env = env_with(PROVIDER_REGISTRY_CACHE=str(cache))
+    first = child(ours, warm_env)  # a fresh directory: this start compiles the snapshot
+    floors: list[tuple[float, float]] = []
+    warm: list[tuple[float, float]] = []
+    left_out = 0
+    for _ in range(WARM_STARTS):  # interleaved, so drift hits both alike
+        floors.append(child(floor_code))
+        runs, n = from_snapshot(lambda: child(ours, warm_env), cache, 1)
+        warm += runs
+        left_out += n
+    off = [child(ours, env_with(PROVIDER_REGISTRY_CACHE="off")) for _ in range(3)]
+    fw, fr = med([w for w, _ in floors]), med([r for _, r in floors])
+
+    def line(label: str, runs: Sequence[tuple[float, float]]) -> tuple[float, float]:
+        walls, rss = [w for w, _ in runs], [r for _, r in runs]
+        w, r = med(walls), med(rss)
         print(
-            f"  {label:<42} {w:7.1f} ms (x{w / 1000 / floor_wall:.2f} floor)  "
-            f"{r:6.1f} MiB (x{r / floor_rss:.2f} floor)"
+            f"  {label:<50} {w * 1000:7,.1f} ms {spread(walls, 1000, 1):<19} x{w / fw:.2f} floor"
+            f"   {r:6.1f} MiB {spread(rss, 1, 1):<13} x{r / fr:.2f} floor   n={len(runs)}"
         )
+        return w, r
+
+    line(f"floor: python -c '{floor_code}'", floors)
+    line("import + resolve, first start (compiles snapshot)", [first])
+    w, r = line("import + resolve, warm snapshot", warm)
+    line("import + resolve, PROVIDER_REGISTRY_CACHE=off", off)
+    left_out_note(left_out)
+    target(
+        "cold start wall <= 0.6x floor (warm snapshot)",
+        f"x{w / fw:.2f} ({w * 1000:.0f} ms)",
+        w <= 0.6 * fw,
+    )
+    target(
+        "cold start peak RSS <= 1.2x floor (warm snapshot)",
+        f"x{r / fr:.2f} ({r:.1f} MiB)",
+        r <= 1.2 * fr,
+    )
+
+
+def builtin_load(tmp: Path, command: list[str], n_models: int) -> None:
+    print("\nbuilt-in catalog: load and validate, fresh process:")
+    cache = tmp / "load-cache"
+    env = env_with(PROVIDER_REGISTRY_CACHE=str(cache))
+    child_load([], env)  # compiles the snapshot the next runs load
+    snap, left_out = from_snapshot(lambda: child_load([], env), cache, 5)
+    full = [child_load([], env_with(PROVIDER_REGISTRY_CACHE="off")) for _ in range(3)]
+    print(f"  ({snap[0].providers} providers, {n_models:,} models)")
+    load_line("load_registry(env=False), compiled", snap)
+    load_line("load_registry(env=False), cache off", full)
+    left_out_note(left_out)
+    runs = [spawn([*command, "validate"], env) for _ in range(3)]
+    walls, rss = [r.wall for r in runs], [r.rss for r in runs]
+    last = runs[-1].output.strip().splitlines()[-1:] or ["(no output)"]
+    print(
+        f"  {shown([*command, 'validate']):<42} wall {med(walls) * 1000:8,.0f} ms "
+        f"{spread(walls, 1000):<15} peak {med(rss):6.1f} MiB  n={len(runs)}  "
+        f"exit {runs[-1].returncode}: {last[0]}"
+    )
+
+
+def gen_section(tmp: Path, command: list[str], builtin_models: int) -> None:
+    n_models = GEN_PROVIDERS * GEN_MODELS
+    print(f"\ngenerated catalog: {GEN_PROVIDERS:,} providers x {GEN_MODELS} models = {n_models:,}:")
+    directory = tmp / "gen"
+    progress(f"generating {GEN_PROVIDERS:,} manifests into {directory}")
+    start = time.perf_counter()
+    gen_catalog.generate(directory, GEN_PROVIDERS, GEN_MODELS)
+    size = sum(p.stat().st_size for p in directory.iterdir())
+    print(f"  generated in {time.perf_counter() - start:.1f} s ({size / MiB:.1f} MiB of YAML)")
+    cache = tmp / "gen-cache"
+    env = env_with(PROVIDER_REGISTRY_CACHE=str(cache))
+    progress("first load of the generated catalog (parses, validates, compiles; ~a minute)")
+    first = child_load([str(directory)], env)
+    compiled, left_out = from_snapshot(lambda: child_load([str(directory)], env), cache, 3)
+    touched, n = from_snapshot(lambda: child_load([str(directory)], env, touch=True), cache, 1)
+    left_out += n
+    total = n_models + builtin_models
+    print(f"  ({first.providers:,} providers, {total:,} models with the built-ins)")
+    load_line("first load (compiles)", [first])
+    load_line("load from compiled", compiled)
+    load_line("load from compiled, then reg.providers", touched, touch=True)
+    left_out_note(left_out)
+    cw, crss = med([r.wall for r in compiled]), med([r.rss for r in compiled])
+    target("100k: load from compiled <= 1 s (process wall)", f"{cw:.2f} s", cw <= 1.0)
+    target("100k: peak RSS <= 400 MiB, load from compiled", f"{crss:.1f} MiB", crss <= 400)
+    target(
+        "100k: peak RSS <= 400 MiB, first load (compiles)", f"{first.rss:.1f} MiB", first.rss <= 400
+    )
+
+    progress("timing resolve() on the generated catalog in a child process")
+    pid = gen_catalog.slug(GEN_PROVIDERS // 2)
+    alias = gen_catalog.alias_of(GEN_PROVIDERS // 2, 42)
+    gen_base = f"https://api.{pid}.example/v1"
+    # (label, built-in model, its api_base, generated model, its api_base)
+    cases: list[tuple[str, str, str | None, str, str | None]] = [
+        ("prefixed id", MODEL, None, f"{pid}/{alias}", None),
+        ("bare id + api_base", BARE, WANDB_BASE, alias, gen_base),
+    ]
+    proc = subprocess.run(
+        [sys.executable, __file__, "--gen-resolve-child", str(directory), json.dumps(cases)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"resolve child failed\n{proc.stderr}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    print("  resolve() per call in one process holding both catalogs (built-in vs generated):")
+    for (label, model, api_base, gmodel, gapi_base), timings in zip(cases, result, strict=True):
+        theirs = model if api_base is None else f"{model} @ {api_base}"
+        generated = gmodel if gapi_base is None else f"{gmodel} @ {gapi_base}"
+        print(f"  {label}: built-in {theirs}; generated {generated}")
+        for kind in ("hit", "miss"):
+            if not timings[kind]:
+                continue
+            b, g = timings[kind]
+            bm = row(f"    built-in  memo {kind}", b)
+            gm = row(f"    generated memo {kind}", g, note=f"x{med(g) / bm:.2f} built-in")
+            target(
+                f"100k: resolve {label}, memo {kind}, within 1.5x built-in",
+                f"x{gm / bm:.2f} ({fmt_ns(gm)} vs {fmt_ns(bm)})",
+                gm <= 1.5 * bm,
+            )
+
+    progress(
+        "registry validate on the generated catalog (built-ins + 1,000 files; tens of seconds)"
+    )
+    run = spawn([*command, "validate", str(directory)], env)
+    last = run.output.strip().splitlines()[-1:] or ["(no output)"]
+    print(
+        f"  {shown([*command, 'validate', '<dir>']):<42} wall {run.wall * 1000:8,.0f} ms {'':<15} "
+        f"peak {run.rss:6.1f} MiB  n=1  exit {run.returncode}: {last[0]}"
+    )
+    ok = run.returncode == 0
+    target(
+        "100k: registry validate of the 1,000 files <= 60 s",
+        f"{run.wall:.1f} s{'' if ok else ' (validation FAILED)'}",
+        run.wall <= 60 and ok,
+    )
+
+
+def gen_resolve_child(directory: str, cases_json: str) -> None:
+    """Child mode: time resolve() on the built-in and the generated catalog, print JSON."""
+    warnings.simplefilter("ignore")
+    builtin = load_registry(env=False)
+    big = load_registry([directory], env=False)
+    out = []
+    for _label, model, api_base, gmodel, gapi_base in json.loads(cases_json):
+        timings: dict[str, list[list[float]]] = {"hit": [], "miss": []}
+        timings["hit"] = measure_side_by_side(
+            hit(builtin, model, api_base), hit(big, gmodel, gapi_base)
+        )
+        if miss_supported():
+            timings["miss"] = measure_side_by_side(
+                miss(builtin, model, api_base), miss(big, gmodel, gapi_base)
+            )
+        out.append(timings)
+    print(json.dumps(out))
+
+
+def litellm_section(reg: Registry, hot: HotPath, with_miss: bool) -> None:
+    print("\nlitellm.get_llm_provider() on the same strings (same process, adjacent loops):")
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    try:
+        start = time.perf_counter()
+        litellm = importlib.import_module("litellm")
+    except ImportError:
+        print("  litellm not installed: skipped")
+        target("prefixed id >= 10x faster than litellm.get_llm_provider", "litellm absent", None)
+        target("bare id + api_base >= 100x faster than litellm's path", "litellm absent", None)
+        return
+    except Exception as exc:  # installed but broken: say so, measure nothing
+        print(f"  litellm failed to import ({type(exc).__name__}: {exc}): skipped")
+        return
+    import_s = time.perf_counter() - start
+    version = getattr(litellm, "__version__", None)
+    if version is None:
+        with contextlib.suppress(Exception):
+            from importlib.metadata import version as dist_version
+
+            version = dist_version("litellm")
+    print(f"  litellm {version}; imported in this process in {import_s:.2f} s")
+    get = litellm.get_llm_provider
+    for label, model, api_base in hot.cases:
+        what = model if api_base is None else f"{model} @ {api_base}"
+        print(f"  {label}: {what}")
+        kwargs: dict[str, Any] = {"model": model}
+        if api_base is not None:
+            kwargs["api_base"] = api_base
+        try:
+            answer = get(**kwargs)
+        except Exception as exc:
+            print(f"    litellm raised {type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
+            if label == "prefixed id":
+                target(
+                    "prefixed id >= 10x faster than litellm.get_llm_provider",
+                    "litellm failed",
+                    None,
+                )
+            elif label == "bare id + api_base":
+                target(
+                    "bare id + api_base >= 100x faster than litellm's path", "litellm failed", None
+                )
+            continue
+        print(f"    litellm answers {tuple(answer)!r}")
+        fns = [call_with(get, kwargs), hit(reg, model, api_base)]
+        if with_miss:
+            fns.append(miss(reg, model, api_base))
+        samples = measure_side_by_side(*fns)
+        theirs = row("    litellm.get_llm_provider()", samples[0])
+        ours_hit = row("    resolve()        memo hit", samples[1])
+        hit_ratio = theirs / ours_hit
+        text = f"    litellm / ours: {fmt_x(hit_ratio)} (memo hit)"
+        if with_miss:
+            ours_miss = row("    _resolve()       memo miss", samples[2])
+            text += f", {fmt_x(theirs / ours_miss)} (memo miss)"
+        print(text)
+        if label == "prefixed id":
+            target(
+                "prefixed id >= 10x faster than litellm.get_llm_provider",
+                f"{fmt_x(hit_ratio)} ({fmt_ns(ours_hit)} vs {fmt_ns(theirs)})",
+                hit_ratio >= 10,
+            )
+        elif label == "bare id + api_base":
+            target(
+                "bare id + api_base >= 100x faster than litellm's path",
+                f"{fmt_x(hit_ratio)} ({fmt_ns(ours_hit)} vs {fmt_ns(theirs)})",
+                hit_ratio >= 100,
+            )
+
+    runs = [
+        child("import litellm", env_with(LITELLM_LOCAL_MODEL_COST_MAP="True")) for _ in range(3)
+    ]
+    walls, rss = [w for w, _ in runs], [r for _, r in runs]
+    print(
+        f"  python -c 'import litellm' (fresh process)   {med(walls) * 1000:7.0f} ms "
+        f"{spread(walls, 1000)}   peak {med(rss):6.1f} MiB {spread(rss, 1, 1)}  n={len(runs)}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    warnings.simplefilter("ignore")
+    begun = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix="provider-registry-bench-"))
+    # This process's own loads cache their snapshot here too, never in the user's cache.
+    os.environ["PROVIDER_REGISTRY_CACHE"] = str(tmp / "parent-cache")
+    try:
+        print(
+            f"python {sys.version.split()[0]} ({sys.executable}) on {os.cpu_count()} cores; "
+            f"{REPEATS} repeats of ~{LOOP_SECONDS:g} s loops in-process\n"
+        )
+        # An installed wheel carries bytecode, as the floor's libraries do; a checkout may have
+        # none (PYTHONDONTWRITEBYTECODE), which would charge every child for compiling ours.
+        compileall.compile_dir(Path(provider_registry.__file__).parent, quiet=1)
+        with_miss = miss_supported()
+        if not with_miss:
+            found = "missing" if _resolve is None else f"now _resolve{inspect.signature(_resolve)}"
+            print(f"NOTE: provider_registry._resolver._resolve {found}: memo-miss rows skipped\n")
+
+        start = time.perf_counter()
+        reg = load_registry(env=False)
+        load_ms = (time.perf_counter() - start) * 1000
+        n_models = sum(len(p.models) for p in reg.providers.values())
+        print(
+            f"load built-ins in this process ({len(reg)} providers, {n_models:,} models): "
+            f"{load_ms:.1f} ms (once, compiling)\n"
+        )
+
+        hot = hot_path(reg, with_miss)
+        cost = client_overhead(reg, hot.floor)
+        prefixed = hot.hit["prefixed id"]
+        figure = fmt_ns(prefixed)
+        if "prefixed id" in hot.miss:
+            figure += f" (memo miss, not the target: {fmt_ns(hot.miss['prefixed id'])})"
+        target("warm resolve prefixed id median <= 1 us (memo hit)", figure, prefixed <= 1000)
+        target("cost() median <= 5 us", fmt_ns(cost), cost <= 5000)
+
+        progress("cold starts")
+        cold_start(tmp)
+        command = registry_command()
+        progress("built-in load and validate")
+        builtin_load(tmp, command, n_models)
+
+        gen_section(tmp, command, n_models)
+
+        progress("litellm")
+        litellm_section(reg, hot, with_miss)
+        print_targets()
+        print(f"\nwhole run: {time.perf_counter() - begun:.0f} s")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 4 and sys.argv[1] == "--gen-resolve-child":
+        gen_resolve_child(sys.argv[2], sys.argv[3])
+    else:
+        main()
