@@ -17,7 +17,7 @@ import os
 import re
 import threading
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -219,6 +219,7 @@ def clashes(
 
 
 _SHORTLIST = 40
+_ANSWERS_MAX = 1024
 
 
 def _trigrams(word: str) -> set[str]:
@@ -227,7 +228,7 @@ def _trigrams(word: str) -> set[str]:
 
 
 class _SuggestionIndex:
-    __slots__ = ("names", "namespaces", "postings")
+    __slots__ = ("answers", "names", "namespaces", "postings")
 
     def __init__(self, names: list[str]) -> None:
         postings: dict[str, list[int]] = {}
@@ -237,6 +238,30 @@ class _SuggestionIndex:
         self.names = names
         self.postings = postings
         self.namespaces = frozenset(name.partition("/")[0] for name in names if "/" in name)
+        # Suggestions already worked out, by (word, n): a misconfigured client repeats its bad name
+        self.answers: dict[tuple[str, int], list[str]] = {}
+
+
+class _Manifests(Mapping[str, "Provider"]):
+    """A read-only view of entries' manifests, built one by one as they are looked at (with
+    100,000 models, building them all takes seconds and hundreds of MiB)."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, entries: Mapping[str, ProviderEntry]) -> None:
+        self._entries = entries
+
+    def __getitem__(self, provider_id: str) -> Provider:
+        return self._entries[provider_id].manifest
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"<providers: {', '.join(self._entries)}>"
 
 
 class Registry:
@@ -320,8 +345,8 @@ class Registry:
 
     @property
     def providers(self) -> Mapping[str, Provider]:
-        """Manifests by provider id."""
-        return MappingProxyType({pid: e.manifest for pid, e in self._entries.items()})
+        """Manifests by provider id; each is built from the snapshot when first looked at."""
+        return _Manifests(self._entries)
 
     def provider(self, id_or_alias: str) -> Provider:
         """The manifest selected by a provider id or alias; KeyError if none."""
@@ -422,11 +447,18 @@ class Registry:
         from collections import Counter
 
         index = self._suggestions()
+        known = index.answers.get((word, n))
+        if known is not None:
+            return list(known)
         hits: Counter[int] = Counter()
         for gram in _trigrams(word):
             hits.update(index.postings.get(gram, ()))
         shortlist = [index.names[i] for i, _ in hits.most_common(_SHORTLIST)]
-        return difflib.get_close_matches(word, shortlist, n=n, cutoff=0.6)
+        found = difflib.get_close_matches(word, shortlist, n=n, cutoff=0.6)
+        if len(index.answers) >= _ANSWERS_MAX:
+            index.answers.clear()
+        index.answers[word, n] = found
+        return list(found)
 
     def _suggestions(self) -> _SuggestionIndex:
         # Built on the first failed look-up, not at load: most processes never need it. Two

@@ -82,6 +82,17 @@ def test_builtin_catalog_from_snapshot_equals_the_yaml(
         assert other.manifest == entry.manifest
 
 
+def test_providers_are_built_one_by_one(cache: Path) -> None:
+    load_registry(env=False)
+    compiled = load_registry(env=False)
+    providers = compiled.providers
+    assert len(providers) == len(compiled)
+    assert "wandb" in providers
+    assert providers["wandb"].id == "wandb"
+    built = [pid for pid, e in compiled._entries.items() if e._manifest is not None]
+    assert built == ["wandb"]
+
+
 def test_a_second_load_uses_the_snapshot(cache: Path, dropin: Path) -> None:
     (dropin / "acme.yaml").write_text(manifest_text("acme"))
     first = load_registry([dropin], env=False)
