@@ -29,6 +29,7 @@ import hashlib
 import io
 import os
 import pickle
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -271,8 +272,11 @@ def write_snapshot(
 
 
 def _prune(directory: Path) -> None:
+    """Keep the newest snapshots, and drop what a process killed mid-write left behind."""
     snapshots = sorted(directory.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in snapshots[_KEEP:]:
+    hour_ago = time.time() - 3600
+    leftovers = [p for p in directory.glob(".*.tmp") if p.stat().st_mtime < hour_ago]
+    for old in snapshots[_KEEP:] + leftovers:
         old.unlink(missing_ok=True)
 
 

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-
-# Compiled snapshots go to a directory of this run's own, never the developer's cache; set before
-# the first load below.
-os.environ["PROVIDER_REGISTRY_CACHE"] = tempfile.mkdtemp(prefix="provider-registry-cache-")
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -16,6 +14,11 @@ from hypothesis import HealthCheck, settings
 from provider_registry import Registry, load_registry
 
 from .server import FakeProvider
+
+# Compiled snapshots go to a directory of this run's own, never the developer's cache (set
+# before the first load, below).
+os.environ["PROVIDER_REGISTRY_CACHE"] = _CACHE = tempfile.mkdtemp(prefix="provider-registry-cache-")
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFESTS = Path(__file__).resolve().parent / "manifests"

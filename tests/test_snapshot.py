@@ -21,7 +21,7 @@ from provider_registry import (
     load_registry,
     resolve,
 )
-from provider_registry._catalog import ENV_CACHE
+from provider_registry._catalog import ENV_CACHE, write_snapshot
 
 from .conftest import manifest_text
 
@@ -263,3 +263,21 @@ def test_cold_start_imports_no_parser_validator_or_client(tmp_path: Path) -> Non
     second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert second.returncode == 0, second.stderr
     assert second.stdout.strip() == ""
+
+
+def test_the_cache_keeps_the_newest_snapshots(cache: Path) -> None:
+    keys = [f"{i:064x}" for i in range(12)]
+    for i, key in enumerate(keys):
+        written = write_snapshot(key, [])
+        assert written is not None
+        os.utime(written, (1_000_000 + i, 1_000_000 + i))  # oldest first
+    leftover = cache / ".dead.123.tmp"
+    leftover.write_bytes(b"half a snapshot")
+    os.utime(leftover, (1_000_000, 1_000_000))
+    fresh_tmp = cache / ".writing.456.tmp"
+    fresh_tmp.write_bytes(b"being written")
+    write_snapshot("f" * 64, [])
+    kept = {p.stem for p in snapshots(cache)}
+    assert kept == {"f" * 64, *keys[-7:]}
+    assert not leftover.exists()
+    assert fresh_tmp.exists()  # another process may still be writing it
