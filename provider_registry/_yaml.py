@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -34,8 +35,7 @@ _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_TAG}{t}" for t in ("null", "bool", "int", "float", "str")}
 
 
-@dataclasses.dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
     line: int  # 1-based
     column: int  # 1-based
 
@@ -89,25 +89,36 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     _EventSource = _PyParser  # type: ignore[assignment,misc]
 
 
-class _Loader(
-    yaml.composer.Composer,
-    _EventSource,
-    yaml.constructor.SafeConstructor,
-    yaml.resolver.Resolver,
-):
-    """Safe composition that bounds nesting and node count while the graph is built, reads
-    dates as text and 1e-6 as a float (as YAML 1.2 does)."""
+class _Resolver(yaml.resolver.Resolver):
+    """YAML 1.1 implicit typing as PyYAML does it, but dates stay text and 1e-6 is a float (as
+    YAML 1.2 reads it: per-token figures written that way would otherwise become text)."""
 
     yaml_implicit_resolvers = {  # noqa: RUF012 -- PyYAML's own class attribute, replaced whole
         first: [(tag, rx) for tag, rx in resolvers if tag != f"{_TAG}timestamp"]
         for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
     }
 
+
+_Resolver.add_implicit_resolver(
+    f"{_TAG}float",
+    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+class _Loader(
+    yaml.composer.Composer,
+    _EventSource,
+    yaml.constructor.SafeConstructor,
+    _Resolver,
+):
+    """Safe composition that bounds nesting and node count while the graph is built."""
+
     def __init__(self, stream: str) -> None:
         _EventSource.__init__(self, stream)
         yaml.composer.Composer.__init__(self)
         yaml.constructor.SafeConstructor.__init__(self)
-        yaml.resolver.Resolver.__init__(self)
+        _Resolver.__init__(self)
         self._depth = 0
         self._nodes = 0
 
@@ -125,15 +136,6 @@ class _Loader(
             self._depth -= 1
 
 
-# YAML 1.2 reads 1e-6 as a number; PyYAML's 1.1 rules would make it text, which surprises people
-# writing per-token figures.
-_Loader.add_implicit_resolver(
-    f"{_TAG}float",
-    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
-
-
 def parse_yaml(source: str | bytes) -> Document:
     """Parse one YAML document into plain data with positions; raise YamlError if refused."""
     if isinstance(source, bytes):
@@ -145,6 +147,9 @@ def parse_yaml(source: str | bytes) -> Document:
         line = source.count("\n", 0, nul) + 1
         col = nul - (source.rfind("\n", 0, nul) + 1) + 1
         raise YamlError("contains a NUL byte; manifests are UTF-8 text", Mark(line, col))
+    fast = _plain_document(source)
+    if fast is not None:
+        return fast
     loader = _Loader(source)
     try:
         node = loader.get_single_node()
@@ -163,6 +168,114 @@ def parse_yaml(source: str | bytes) -> Document:
         raise YamlError("file is empty; a manifest is a mapping of keys", Mark(1, 1))
     _check_expansion(node)
     return _Builder(loader).build(node)
+
+
+_MERGE = f"{_TAG}merge"
+_STR = f"{_TAG}str"
+_FLOAT = f"{_TAG}float"
+_resolve: Callable[[type[Node], str, tuple[bool, bool]], str] = _Resolver().resolve
+_constructor = yaml.constructor.SafeConstructor()
+_CONSTRUCT = {
+    f"{_TAG}null": _constructor.construct_yaml_null,
+    f"{_TAG}bool": _constructor.construct_yaml_bool,
+    f"{_TAG}int": _constructor.construct_yaml_int,
+}
+_REFUSED = object()  # a scalar the fast path leaves to the composing path
+# Only a plain scalar starting with one of these can be anything but text (PyYAML's resolvers are
+# looked up by first character; with a catch-all resolver every scalar would need the look-up).
+_TYPED_FIRST = frozenset(_Resolver.yaml_implicit_resolvers)
+_ANY_TYPED = None in _TYPED_FIRST
+
+
+def _plain_document(source: str) -> Document | None:
+    """The common case, built straight from libyaml's events with an explicit stack: one
+    document with no anchors, aliases or explicit tags, no duplicate or merge keys, within the
+    bounds. None for anything else, which the composing path then parses (and, where the file is
+    at fault, refuses with its located message). Both give the same Document for any file this
+    one accepts; a test holds them to that."""
+    parser = _EventSource(source)
+    values: dict[Path, Mark] = {}
+    keys: dict[Path, Mark] = {}
+    stack: list[list[Any]] = []  # [container, its path, the key awaiting its value]
+    root: Any = None
+    nodes = 0
+    try:
+        get = parser.get_event
+        if type(get()) is not yaml.StreamStartEvent or type(get()) is not yaml.DocumentStartEvent:
+            return None
+        while True:
+            event: Any = get()
+            kind = type(event)
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                value = stack.pop()[0]
+            elif (
+                kind is yaml.ScalarEvent
+                or kind is yaml.MappingStartEvent
+                or (kind is yaml.SequenceStartEvent)
+            ):
+                nodes += 1
+                if event.anchor or event.tag or nodes > MAX_NODES or len(stack) >= MAX_DEPTH:
+                    return None
+                mark = event.start_mark
+                here = Mark(mark.line + 1, mark.column + 1)
+                if not stack:
+                    path: Path = ()
+                else:
+                    frame = stack[-1]
+                    if type(frame[0]) is list:
+                        path = (*frame[1], len(frame[0]))
+                    elif frame[2] is None:  # this event is a key
+                        if kind is not yaml.ScalarEvent or event.value in frame[0]:
+                            return None
+                        if _resolve(ScalarNode, event.value, event.implicit) == _MERGE:
+                            return None
+                        frame[2] = event.value
+                        key_path: Path = (*frame[1], event.value)
+                        keys[key_path] = here
+                        continue
+                    else:
+                        path = (*frame[1], frame[2])
+                values[path] = here
+                if kind is not yaml.ScalarEvent:
+                    stack.append([{} if kind is yaml.MappingStartEvent else [], path, None])
+                    continue
+                value = _plain_scalar(event)
+                if value is _REFUSED:
+                    return None
+            elif kind is yaml.DocumentEndEvent:
+                return Document(root, values, keys) if type(get()) is yaml.StreamEndEvent else None
+            else:  # an alias, or anything this path does not expect
+                return None
+            if not stack:
+                root = value
+            elif type(stack[-1][0]) is list:
+                stack[-1][0].append(value)
+            else:
+                stack[-1][0][stack[-1][2]] = value
+                stack[-1][2] = None
+    except yaml.YAMLError:
+        return None
+    finally:
+        parser.dispose()
+
+
+def _plain_scalar(event: Any) -> Any:
+    value = event.value
+    if not event.implicit[0] or (value[:1] not in _TYPED_FIRST and not _ANY_TYPED):
+        return value
+    tag = _resolve(ScalarNode, value, event.implicit)
+    if tag == _STR:
+        return event.value
+    if tag == _FLOAT:
+        text = event.value.replace("_", "")
+        if text.lower().lstrip("+-") in (".inf", ".nan"):
+            return _REFUSED
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            return _REFUSED
+    construct = _CONSTRUCT.get(tag)
+    return _REFUSED if construct is None else construct(ScalarNode(tag, event.value))
 
 
 def _check_expansion(root: Node) -> None:
