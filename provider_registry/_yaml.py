@@ -170,7 +170,6 @@ def parse_yaml(source: str | bytes) -> Document:
     return _Builder(loader).build(node)
 
 
-_MERGE = f"{_TAG}merge"
 _STR = f"{_TAG}str"
 _FLOAT = f"{_TAG}float"
 _resolve: Callable[[type[Node], str, tuple[bool, bool]], str] = _Resolver().resolve
@@ -227,7 +226,7 @@ def _plain_document(source: str) -> Document | None:
                     elif frame[2] is None:  # this event is a key
                         if kind is not yaml.ScalarEvent or event.value in frame[0]:
                             return None
-                        if _resolve(ScalarNode, event.value, event.implicit) == _MERGE:
+                        if event.value == "<<" and event.implicit[0]:  # a merge key
                             return None
                         frame[2] = event.value
                         key_path: Path = (*frame[1], event.value)
