@@ -5,6 +5,7 @@ raises; reloads swap atomically and a failed reload keeps the old registry."""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,10 @@ def reloader(stop: threading.Event, dropin: Path, errors: list[BaseException]) -
     try:
         while not stop.is_set():
             n = swaps % 3
-            (dropin / "acme.yaml").write_text(manifest_text("acme", f"  m{n}: {{}}"))
+            # Written aside and renamed into place, as a deployment should: a reader (the first
+            # load of the default registry, in another thread) never sees a half-written file.
+            (dropin / "acme.yaml.tmp").write_text(manifest_text("acme", f"  m{n}: {{}}"))
+            os.replace(dropin / "acme.yaml.tmp", dropin / "acme.yaml")
             reload_registry()
             register({"schema_version": 1, "id": f"extra{n}", "name": "Extra",
                       "api": {"dialect": "openai", "base_url": f"https://e{n}.example/v1"},
