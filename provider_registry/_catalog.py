@@ -95,12 +95,15 @@ def search_path(
 
 
 class SourceFile(NamedTuple):
-    """One manifest file as read: its layer's index, its name as shown, its bytes."""
+    """One manifest file as read: its layer's index, its path (as listed and resolved), its
+    name as shown, its bytes and their SHA-256 (the snapshot key and the outcome cache's)."""
 
     layer: int
     path: Path
+    real: Path
     name: str
     raw: bytes
+    digest: bytes
 
 
 def scan(layers: Sequence[Layer]) -> tuple[list[SourceFile], list[Problem]]:
@@ -109,6 +112,7 @@ def scan(layers: Sequence[Layer]) -> tuple[list[SourceFile], list[Problem]]:
     files: list[SourceFile] = []
     problems: list[Problem] = []
     seen: set[Path] = set()
+    cwd = Path.cwd()
     for i, layer in enumerate(layers):
         listing = _listing(layer)
         if isinstance(listing, Problem):
@@ -122,11 +126,13 @@ def scan(layers: Sequence[Layer]) -> tuple[list[SourceFile], list[Problem]]:
             if real in seen:
                 continue
             seen.add(real)
-            name = _display(path)
+            name = _display(path, cwd)
             try:
-                files.append(SourceFile(i, path, name, read_bytes(path, name)))
+                raw = read_bytes(path, name)
             except ManifestError as exc:
                 problems += exc.problems
+                continue
+            files.append(SourceFile(i, path, real, name, raw, hashlib.sha256(raw).digest()))
     return files, problems
 
 
@@ -142,10 +148,10 @@ def _listing(layer: Layer) -> list[Path] | Problem:
     return Problem(str(path), None, None, "", "no such file or directory")
 
 
-def _display(path: Path) -> str:
+def _display(path: Path, cwd: Path) -> str:
     """The path as people expect to see it: relative when under the working directory."""
     try:
-        return str(path.absolute().relative_to(Path.cwd()))
+        return str(path.absolute().relative_to(cwd))
     except ValueError:
         return str(path)
 
@@ -172,9 +178,9 @@ def snapshot_key(layers: Sequence[Layer], files: Sequence[SourceFile]) -> str:
     h = hashlib.sha256(_FORMAT + _rules_digest())
     for f in files:
         layer = layers[f.layer]
-        where = f.path.name if layer.builtin else str(f.path.resolve())
+        where = f.path.name if layer.builtin else str(f.real)
         h.update(f"{f.layer}\0{layer.builtin}\0{where}\0".encode("utf-8", "surrogateescape"))
-        h.update(hashlib.sha256(f.raw).digest())
+        h.update(f.digest)
     return h.hexdigest()
 
 
@@ -333,7 +339,7 @@ def trusted_keys(base_url: str, endpoints: Iterable[str]) -> list[EndpointKey]:
 
 def hot_fields(p: Provider) -> dict[str, Any]:
     """The fields of a provider that resolve() reads, as plain data."""
-    from ._urls import endpoint_key as _endpoint_key
+    from ._urls import endpoint_key
 
     aliases: dict[str, str] = {}
     lifecycle: dict[str, tuple[str, str | None, str | None]] = {}
@@ -351,7 +357,7 @@ def hot_fields(p: Provider) -> dict[str, Any]:
         "base_url": p.api.base_url,
         "base_url_env": p.api.base_url_env,
         "endpoints": list(p.api.endpoints),
-        "endpoint_keys": [_endpoint_key(e) for e in p.api.endpoints],
+        "endpoint_keys": [endpoint_key(e) for e in p.api.endpoints],
         "trusted": trusted_keys(p.api.base_url, p.api.endpoints),
         "auth_env": list(p.auth.env),
         "params": [

@@ -7,7 +7,6 @@ process that only resolves from a snapshot never loads.
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import threading
 from collections import OrderedDict
@@ -43,10 +42,6 @@ class Collection(NamedTuple):
     overrides: list[Override]
     file_count: int
 
-    @property
-    def ok(self) -> bool:
-        return not any(p.severity == "error" for p in self.problems)
-
 
 Check = Callable[[Document, str], list[Problem]]
 
@@ -59,8 +54,9 @@ _OUTCOMES_MAX = 1024
 _outcomes_lock = threading.Lock()
 
 
-def _outcome(raw: bytes, name: str, check: Check | None) -> _Outcome:
-    key = (name, hashlib.sha256(raw).digest(), check is not None)
+def _outcome(f: SourceFile, check: Check | None) -> _Outcome:
+    raw, name = f.raw, f.name
+    key = (name, f.digest, check is not None)
     with _outcomes_lock:
         hit = _OUTCOMES.get(key)
         if hit is not None:
@@ -100,15 +96,15 @@ _forked_check: list[Check | None] = [None]
 def _outcomes(files: Sequence[SourceFile], check: Check | None, jobs: int) -> list[_Outcome]:
     jobs = min(jobs, len(files) // _PARALLEL_FROM)
     if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_outcome(f.raw, f.name, check) for f in files]
+        return [_outcome(f, check) for f in files]
     # The check is a closure over a compiled validator: forked children inherit it.
     _forked_check[0] = check
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        return pool.starmap(_forked_outcome, [(f.raw, f.name) for f in files], chunksize=8)
+        return pool.map(_forked_outcome, files, chunksize=8)
 
 
-def _forked_outcome(raw: bytes, name: str) -> _Outcome:
-    return _outcome(raw, name, _forked_check[0])
+def _forked_outcome(f: SourceFile) -> _Outcome:
+    return _outcome(f, _forked_check[0])
 
 
 def collect_files(

@@ -26,7 +26,6 @@ __all__ = [
     "load_manifest",
     "manifest_from_document",
     "parse_document",
-    "read_bytes",
     "read_document",
     "render_path",
     "show_value",

@@ -264,17 +264,24 @@ def _plain_scalar(event: Any) -> Any:
         return value
     tag = _resolve(ScalarNode, value, event.implicit)
     if tag == _STR:
-        return event.value
+        return value
     if tag == _FLOAT:
-        text = event.value.replace("_", "")
-        if text.lower().lstrip("+-") in (".inf", ".nan"):
-            return _REFUSED
-        try:
-            return Decimal(text)
-        except InvalidOperation:
-            return _REFUSED
+        number = _decimal(value)
+        return _REFUSED if number is None else number
     construct = _CONSTRUCT.get(tag)
-    return _REFUSED if construct is None else construct(ScalarNode(tag, event.value))
+    return _REFUSED if construct is None else construct(ScalarNode(tag, value))
+
+
+def _decimal(text: str) -> Decimal | None:
+    """A YAML float as an exact Decimal (both paths read floats this way); None for .inf and
+    .nan, which no figure in a manifest can be."""
+    plain = text.replace("_", "")
+    if plain.lower().lstrip("+-") in (".inf", ".nan"):
+        return None
+    try:
+        return Decimal(plain)
+    except InvalidOperation:  # YAML 1.1 forms Decimal does not read, e.g. 1:30.5
+        return Decimal(repr(_constructor.construct_yaml_float(ScalarNode(_FLOAT, text))))
 
 
 def _check_expansion(root: Node) -> None:
@@ -383,14 +390,11 @@ class _Builder:
         return result
 
     def scalar(self, node: ScalarNode, path: Path) -> Any:
-        if node.tag == f"{_TAG}str":
+        if node.tag == _STR:
             return node.value
-        if node.tag == f"{_TAG}float":
-            text = str(node.value).replace("_", "")
-            if text.lower().lstrip("+-") in (".inf", ".nan"):
+        if node.tag == _FLOAT:
+            number = _decimal(str(node.value))
+            if number is None:
                 raise YamlError(f"{node.value} is not a finite number", _mark(node), path)
-            try:
-                return Decimal(text)
-            except InvalidOperation:  # YAML 1.1 forms Decimal does not read, e.g. 1:30.5
-                return Decimal(repr(self.loader.construct_yaml_float(node)))
+            return number
         return self.loader.construct_object(node, deep=True)
