@@ -106,16 +106,14 @@ _Resolver.add_implicit_resolver(
 )
 
 
-class _Loader(
-    yaml.composer.Composer,
-    _EventSource,
-    yaml.constructor.SafeConstructor,
-    _Resolver,
-):
-    """Safe composition that bounds nesting and node count while the graph is built."""
+class _Bounded(yaml.composer.Composer, yaml.constructor.SafeConstructor, _Resolver):
+    """Safe composition that bounds nesting and node count while the graph is built; an event
+    source (libyaml's or the pure-Python one) is mixed in beside it."""
 
-    def __init__(self, stream: str) -> None:
-        _EventSource.__init__(self, stream)
+    peek_event: Callable[[], Any]
+    dispose: Callable[[], None]
+
+    def __init__(self) -> None:
         yaml.composer.Composer.__init__(self)
         yaml.constructor.SafeConstructor.__init__(self)
         _Resolver.__init__(self)
@@ -136,6 +134,48 @@ class _Loader(
             self._depth -= 1
 
 
+class _Loader(_Bounded, _EventSource):
+    def __init__(self, stream: str) -> None:
+        _EventSource.__init__(self, stream)
+        _Bounded.__init__(self)
+
+
+class _PyLoader(_Bounded, _PyParser):
+    """The same loader on the pure-Python event source, whose scanner has no depth limit of its
+    own. libyaml 0.2.6 (bundled from PyYAML 6.0.4) refuses flow nesting past 1,000 levels while
+    it scans ahead, before our bound sees the 33rd level; this loader then finds that level, so
+    the message and its position do not depend on the libyaml version."""
+
+    def __init__(self, stream: str) -> None:
+        _PyParser.__init__(self, stream)
+        _Bounded.__init__(self)
+
+
+def _libyaml_depth_refusal(exc: yaml.MarkedYAMLError) -> bool:
+    return "nesting depth" in str(exc.problem)
+
+
+def _compose(
+    source: str, loader_class: Callable[[str], _Bounded] = _Loader
+) -> tuple[Node | None, _Bounded]:
+    loader = loader_class(source)
+    try:
+        return loader.get_single_node(), loader
+    except yaml.MarkedYAMLError as exc:
+        if loader_class is not _PyLoader and _libyaml_depth_refusal(exc):
+            return _compose(source, _PyLoader)
+        mark = exc.problem_mark or exc.context_mark
+        text = str(exc.problem or exc.context)
+        if exc.context and exc.problem:
+            where = f" on line {exc.context_mark.line + 1}" if exc.context_mark else ""
+            text += f" ({exc.context}{where})"
+        raise YamlError(f"YAML syntax error: {text}", _mark(mark) if mark else None) from exc
+    except yaml.YAMLError as exc:
+        raise YamlError(f"YAML error: {exc}") from exc
+    finally:
+        loader.dispose()
+
+
 def parse_yaml(source: str | bytes) -> Document:
     """Parse one YAML document into plain data with positions; raise YamlError if refused."""
     if isinstance(source, bytes):
@@ -150,20 +190,7 @@ def parse_yaml(source: str | bytes) -> Document:
     fast = _plain_document(source)
     if fast is not None:
         return fast
-    loader = _Loader(source)
-    try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        text = str(exc.problem or exc.context)
-        if exc.context and exc.problem:
-            where = f" on line {exc.context_mark.line + 1}" if exc.context_mark else ""
-            text += f" ({exc.context}{where})"
-        raise YamlError(f"YAML syntax error: {text}", _mark(mark) if mark else None) from exc
-    except yaml.YAMLError as exc:
-        raise YamlError(f"YAML error: {exc}") from exc
-    finally:
-        loader.dispose()
+    node, loader = _compose(source)
     if node is None:
         raise YamlError("file is empty; a manifest is a mapping of keys", Mark(1, 1))
     _check_expansion(node)
@@ -338,7 +365,7 @@ def _decode(raw: bytes) -> str:
 class _Builder:
     """Turns a composed node graph (already checked by _check_expansion) into plain data."""
 
-    def __init__(self, loader: _Loader) -> None:
+    def __init__(self, loader: _Bounded) -> None:
         self.loader = loader
         self.values: dict[Path, Mark] = {}
         self.keys: dict[Path, Mark] = {}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import yaml
 
 from provider_registry._yaml import MAX_DEPTH, MAX_NODES, Mark, YamlError, parse_yaml
 
@@ -98,3 +100,59 @@ def test_bomb_below_the_limit_is_fine() -> None:
 def test_nesting_just_inside_the_limit_is_fine() -> None:
     text = "a: " + "[" * (MAX_DEPTH - 2) + "]" * (MAX_DEPTH - 2)
     assert parse_yaml(text).data["a"] is not None
+
+
+# libyaml 0.2.6 (bundled from PyYAML 6.0.4) refuses flow nesting past its own limit (1,000 by
+# default) while it scans ahead, before our bound sees the 33rd level. Every PyYAML we allow must
+# give our message at the 33rd level, the place where the nesting went too deep.
+DEEP: list[tuple[str, Mark]] = [
+    ("[" * 10_000, Mark(1, 33)),
+    ("{" * 10_000, Mark(1, 33)),
+    ("a: " + "[" * 2_000, Mark(1, 35)),
+    ("a: 1\nb: " + "[{" * 1_000, Mark(2, 35)),
+    ("[\n" * 2_000, Mark(33, 1)),
+]
+
+
+@pytest.mark.parametrize(("text", "mark"), DEEP)
+def test_deep_flow_nesting_gives_our_message_at_the_33rd_level(text: str, mark: Mark) -> None:
+    with pytest.raises(YamlError) as info:
+        parse_yaml(text)
+    assert info.value.message == f"nesting is deeper than {MAX_DEPTH} levels"
+    assert info.value.mark == mark
+
+
+_LIBYAML = getattr(yaml, "_yaml", None)
+_SETS_LIMIT = _LIBYAML is not None and getattr(_LIBYAML, "_get_max_nest_level", lambda: -1)() > 0
+
+
+@pytest.fixture
+def libyaml_limit() -> Iterator[Callable[[int], None]]:
+    """Sets libyaml's own (process-wide) nesting limit, and puts it back afterwards."""
+    if not _SETS_LIMIT:
+        pytest.skip("this PyYAML's libyaml has no nesting limit (added in PyYAML 6.0.4)")
+    default = _LIBYAML._get_max_nest_level()  # type: ignore[union-attr]
+    yield _LIBYAML._set_max_nest_level  # type: ignore[union-attr]
+    _LIBYAML._set_max_nest_level(default)  # type: ignore[union-attr]
+
+
+def test_a_libyaml_refusal_within_our_bound_still_reads_the_file(
+    libyaml_limit: Callable[[int], None],
+) -> None:
+    text = "a:\n  b: " + "[" * 10 + "x" + "]" * 10 + "\n  c: {d: 0.5}\n"
+    expected = parse_yaml(text)
+    libyaml_limit(5)
+    assert parse_yaml(text) == expected
+    with pytest.raises(YamlError, match=f"nesting is deeper than {MAX_DEPTH} levels") as info:
+        parse_yaml("[" * 10_000)
+    assert info.value.mark == Mark(1, 33)
+
+
+def test_other_libyaml_errors_keep_their_own_message(
+    libyaml_limit: Callable[[int], None],
+) -> None:
+    libyaml_limit(5)
+    with pytest.raises(YamlError, match="YAML syntax error") as info:
+        parse_yaml("a: [1, 2\nb: 3\n")
+    assert info.value.mark is not None
+    assert info.value.mark.line == 2
