@@ -174,9 +174,17 @@ def _retry_wait(
     raise _error(res, response, text)
 
 
+def _apply_timeout(client: httpx.Client | httpx.AsyncClient, request: httpx.Request) -> None:
+    """The client's timeout on a request built apart from it. httpx 0.28 does this in send();
+    0.27 sends such a request with no timeout at all."""
+    if "timeout" not in request.extensions:
+        request.extensions = {**request.extensions, "timeout": client.timeout.as_dict()}
+
+
 def _send(
     client: httpx.Client, request: httpx.Request, res: Resolution, retry: Retry, stream: bool
 ) -> httpx.Response:
+    _apply_timeout(client, request)
     attempt = 0
     while True:
         _log_request(request, res, attempt)
@@ -201,6 +209,7 @@ async def _asend(
     retry: Retry,
     stream: bool,
 ) -> httpx.Response:
+    _apply_timeout(client, request)
     attempt = 0
     while True:
         _log_request(request, res, attempt)

@@ -7,11 +7,13 @@ import asyncio
 import logging
 import socket
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
+import openai
 import pytest
 
 from provider_registry import (
@@ -192,6 +194,42 @@ def test_timeout_is_not_retried(wandb_env: FakeProvider) -> None:
     assert len(wandb_env.received) == 1
 
 
+# Our requests are built apart from the client; every httpx we allow must still apply a timeout
+# (0.27 sent such a request with none unless the caller set one on it).
+def _sync_own() -> Any:
+    return completion(MODEL, MESSAGES, project="t/p", timeout=0.2, retry=NO_WAIT)
+
+
+def _sync_callers_client() -> Any:
+    with httpx.Client(timeout=0.2) as client:
+        return completion(MODEL, MESSAGES, project="t/p", client=client, retry=NO_WAIT)
+
+
+def _sync_stream() -> Any:
+    return list(completion(MODEL, MESSAGES, project="t/p", stream=True, timeout=0.2))
+
+
+def _async_own() -> Any:
+    return asyncio.run(acompletion(MODEL, MESSAGES, project="t/p", timeout=0.2, retry=NO_WAIT))
+
+
+def _async_callers_client() -> Any:
+    async def main() -> Any:
+        async with httpx.AsyncClient(timeout=0.2) as client:
+            return await acompletion(MODEL, MESSAGES, project="t/p", client=client, retry=NO_WAIT)
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    "call", [_sync_own, _sync_callers_client, _sync_stream, _async_own, _async_callers_client]
+)
+def test_every_call_times_out(wandb_env: FakeProvider, call: Callable[[], Any]) -> None:
+    wandb_env.respond(json=CHAT_REPLY, delay=1.0)
+    with pytest.raises(ProviderConnectionError, match="timed out"):
+        call()
+
+
 def test_callers_client_is_used_and_left_open(wandb_env: FakeProvider) -> None:
     seen: list[httpx.Request] = []
     with httpx.Client(event_hooks={"request": [seen.append]}) as client:
@@ -229,7 +267,6 @@ def test_async_errors_and_retries(wandb_env: FakeProvider) -> None:
 
 
 def test_openai_sdk_sends_the_same_headers(wandb_env: FakeProvider) -> None:
-    openai = pytest.importorskip("openai", reason="the openai SDK is a test dependency")
     res = resolve(MODEL, project="team/proj")
     sdk = openai.OpenAI(**res.openai_client_kwargs(), max_retries=0)
     answer = sdk.chat.completions.create(model=res.model, messages=MESSAGES)  # type: ignore[arg-type]
