@@ -7,7 +7,8 @@ import difflib
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+import typing
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -184,19 +185,25 @@ def _yaml_problem(exc: YamlError, file: str | None) -> ManifestError:
 
 def _all_field_names() -> set[str]:
     names: set[str] = set()
+    seen: set[type[pydantic.BaseModel]] = set()
     todo: list[type[pydantic.BaseModel]] = [Provider]
     while todo:
         model = todo.pop()
+        seen.add(model)
         for name, field in model.model_fields.items():
             names.add(name)
-            ann = field.annotation
-            for arg in (ann, *getattr(ann, "__args__", ())):
-                if isinstance(arg, type) and issubclass(arg, pydantic.BaseModel):
-                    todo.append(arg)
-                for inner in getattr(arg, "__args__", ()):
-                    if isinstance(inner, type) and issubclass(inner, pydantic.BaseModel):
-                        todo.append(inner)
+            todo.extend(m for m in _models_in(field.annotation) if m not in seen)
     return names
+
+
+def _models_in(annotation: Any) -> Iterator[type[pydantic.BaseModel]]:
+    # get_origin first: on Python 3.10, list[X] passes isinstance(..., type) but not issubclass.
+    if typing.get_origin(annotation) is None and isinstance(annotation, type):
+        if issubclass(annotation, pydantic.BaseModel):
+            yield annotation
+        return
+    for arg in typing.get_args(annotation):
+        yield from _models_in(arg)
 
 
 def show_value(value: Any) -> str:
