@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo install install-dev test lint validate schema bench clean
+.PHONY: demo install install-dev test test-matrix test-newest test-lowest lint validate schema bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,27 @@ demo: install
 test: install-dev
 	$(BIN)/python -m pytest
 
+# Both ends of every version range in pyproject.toml, each in a fresh venv of its own (CI runs
+# this): the newest releases, as a newcomer installs them today, and the oldest release allowed
+# of every direct dependency (uv's lowest-direct resolution). uv prints what it installed.
+# LOWEST_PYTHON picks the interpreter of the lowest run, e.g. the oldest Python allowed.
+LOWEST_PYTHON ?= $(PYTHON)
+PYTHON_newest = $(PYTHON)
+PYTHON_lowest = $(LOWEST_PYTHON)
+RESOLUTION_newest = highest
+RESOLUTION_lowest = lowest-direct
+
+test-matrix: test-newest test-lowest
+
+test-newest test-lowest: test-%:
+	rm -rf .venv-$*
+	$(PYTHON_$*) -m venv .venv-$*
+	.venv-$*/bin/python -m pip install --quiet uv
+	.venv-$*/bin/python --version
+	.venv-$*/bin/uv pip install --python .venv-$*/bin/python --resolution $(RESOLUTION_$*) \
+		--no-progress -e '.[test]'
+	.venv-$*/bin/python -m pytest -p no:cacheprovider
+
 lint: install-dev
 	$(BIN)/ruff check provider_registry tests benchmarks examples hatch_build.py
 	$(BIN)/ruff format --check provider_registry tests benchmarks examples hatch_build.py
@@ -41,4 +62,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_resolve.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-newest .venv-lowest build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
