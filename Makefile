@@ -29,7 +29,8 @@ test: install-dev
 # Both ends of every version range in pyproject.toml, each in a fresh venv of its own (CI runs
 # this): the newest releases, as a newcomer installs them today, and the oldest release allowed
 # of every direct dependency (uv's lowest-direct resolution). uv prints what it installed.
-# LOWEST_PYTHON picks the interpreter of the lowest run, e.g. the oldest Python allowed.
+# LOWEST_PYTHON picks the interpreter of the lowest run, e.g. the oldest Python allowed, and
+# PYTEST_ARGS_lowest narrows its tests (CI leaves out the process-heavy ones there).
 LOWEST_PYTHON ?= $(PYTHON)
 PYTHON_newest = $(PYTHON)
 PYTHON_lowest = $(LOWEST_PYTHON)
@@ -45,7 +46,7 @@ test-newest test-lowest: test-%:
 	.venv-$*/bin/python --version
 	.venv-$*/bin/uv pip install --python .venv-$*/bin/python --resolution $(RESOLUTION_$*) \
 		--no-progress -e '.[test]'
-	.venv-$*/bin/python -m pytest -p no:cacheprovider
+	.venv-$*/bin/python -m pytest -p no:cacheprovider $(PYTEST_ARGS_$*)
 
 lint: install-dev
 	$(BIN)/ruff check provider_registry tests benchmarks examples hatch_build.py
