@@ -346,7 +346,7 @@ def hot_fields(p: Provider) -> dict[str, Any]:
     for model_id, m in p.models.items():
         for alias in m.aliases:
             aliases.setdefault(alias, model_id)
-        if m.status in ("deprecated", "retired"):
+        if m.status in ("deprecated", "retired") or m.retired_on is not None:
             retired = m.retired_on.isoformat() if m.retired_on else None
             lifecycle[model_id] = (m.status, retired, m.replacement)
     return {

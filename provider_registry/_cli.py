@@ -8,6 +8,7 @@ internal error with a request to report it.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import sys
@@ -19,6 +20,7 @@ from . import _cli_catalog, _cli_interop
 from ._errors import RegistryError
 from ._registry import load_registry
 from ._resolver import Resolution, resolve
+from ._rules import DEFAULT_MAX_AGE, parse_age
 
 if TYPE_CHECKING:
     from ._validate import Report
@@ -49,15 +51,24 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         formatter_class=fmt,
         help="check manifests against the schema and the semantic rules",
-        description="Validate the built-in manifests, PROVIDER_REGISTRY_PATH, and PATHs.\n"
-        "Exit 0 when all are valid, 1 when any is not, 2 on a usage error.",
+        description="Validate the built-in manifests, PROVIDER_REGISTRY_PATH, and PATHs: the\n"
+        "schema, the manifest rules, and the catalog rules (no silent 0 prices, cache reads\n"
+        "above input, lifecycle dates that have passed; warnings for old data).\n"
+        "Exit 0 when all are valid (warnings allowed), 1 when any is not, 2 on a usage error.",
         epilog="examples:\n"
         "  registry validate\n"
         "  registry validate my-providers/ acme.yaml\n"
-        "  registry validate --format github my-providers/",
+        "  registry validate --format github --max-age 90d my-providers/",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="manifest files or directories")
     p.add_argument("--format", choices=sorted(_REPORTERS), default="text")
+    p.add_argument(
+        "--max-age",
+        type=_age,
+        default=DEFAULT_MAX_AGE,
+        metavar="AGE",
+        help="warn about data older than AGE, e.g. 90d or 12w; 'off' never (default: 180d)",
+    )
 
     p = sub.add_parser(
         "show",
@@ -79,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=VALUE",
         help="a provider parameter (repeatable)",
+    )
+    p.add_argument(
+        "--include-retired", action="store_true", help="show a retired model's metadata too"
     )
     p.add_argument("--json", action="store_true", help="print JSON (stable keys)")
 
@@ -132,14 +146,25 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     from ._validate import validate  # keeps jsonschema off every other command's start
 
-    report = validate([*args.path, *args.paths])
+    report = validate([*args.path, *args.paths], max_age=args.max_age)
     _REPORTERS[args.format](report, out)
     return 0 if report.ok else 1
 
 
+def _age(text: str) -> datetime.timedelta | None:
+    if text == "off":
+        return None
+    try:
+        return parse_age(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _summary(report: Report, out: TextIO) -> None:
-    n = len(report.errors)
+    n, w = len(report.errors), len(report.warnings)
     verdict = "all valid" if not n else f"{n} error{'s' * (n != 1)}"
+    if w:
+        verdict += f", {w} warning{'s' * (w != 1)}"
     print(f"{report.files_checked} files, {len(report.providers)} providers: {verdict}", file=out)
 
 
@@ -191,8 +216,9 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         params[name] = value
     registry = load_registry(args.path) if args.path else None
     res = resolve(
-        args.model, provider=args.provider, api_base=args.api_base, registry=registry, **params
-    )
+        args.model, provider=args.provider, api_base=args.api_base, registry=registry,
+        include_retired=args.include_retired, **params,
+    )  # fmt: skip
     if args.json:
         json.dump(res.to_dict(), out, indent=2)
         out.write("\n")
@@ -202,7 +228,7 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _show_rows(res: Resolution) -> list[tuple[str, str]]:
-    from ._docs import rate_text
+    from ._docs import rate_text, source_text
 
     d = res.to_dict()
     key = d["api_key"] or "(none)"
@@ -249,7 +275,19 @@ def _show_rows(res: Resolution) -> list[tuple[str, str]]:
         rows.append(("price", "(not published)"))
     if info.supports:
         rows.append(("supports", ", ".join(info.supports)))
-    rows.append(("status", info.status))
+    status: str = info.status
+    if info.retired_on:
+        status += (
+            f" (retired on {info.retired_on})" if res.retired else f" (retires {info.retired_on})"
+        )
+    if info.replacement:
+        status += f"; replacement {res.provider_id}/{info.replacement}"
+    rows.append(("status", status))
+    src = res.provider.source_of(info)
+    rows.append(("source", source_text(src) if src else "(none recorded)"))
+    rows += [(f"set by hand: {field}", why) for field, why in sorted(info.pinned.items())]
+    if info.free:
+        rows.append(("free", info.free))
     return rows
 
 

@@ -58,7 +58,7 @@ def add_commands(
         "                     null), and tiers (a list of such objects, each with\n"
         "                     above_input_tokens, an integer)\n"
         "  supports           capabilities (list of text)\n"
-        "  status             experimental, ga, deprecated or retired (text)",
+        "  status             experimental, ga, deprecated, retired or unverified (text)",
         epilog="examples:\n"
         "  registry list\n"
         "  registry list --provider wandb\n"
@@ -302,8 +302,11 @@ def _cmd_cost(args: argparse.Namespace, out: TextIO) -> int:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        # strict: a typo after a provider prefix gets "did you mean", not an unknown cost.
-        res = resolve(args.model, registry=_registry(args), strict=True)
+        # strict: a typo after a provider prefix gets "did you mean", not an unknown cost. A
+        # past request (--at) may be to a model retired since.
+        res = resolve(
+            args.model, registry=_registry(args), strict=True, include_retired=args.at is not None
+        )
     for w in caught:
         print(f"registry: warning: {w.message}", file=sys.stderr)
 
@@ -437,9 +440,13 @@ auth:
 #   litellm: [{id}]
 #   models_dev: [{id}]
 sources:
-  # PLACEHOLDER: where the figures below come from. Add `checked: YYYY-MM-DD` once compared.
-  - name: PLACEHOLDER - the provider's models and pricing pages
+  # PLACEHOLDER: where the figures below come from. as_of is the date of the data (for a live
+  # page, the day you read it); add `checked: YYYY-MM-DD` when you compare figures with the
+  # provider's own page later. A model names another source with `source: ID`.
+  - id: pricing
+    name: PLACEHOLDER - the provider's models and pricing pages
     url: https://docs.example.com/pricing
+    as_of: {today}
 models:
   # PLACEHOLDER: one entry per model, keyed by the id sent on the wire.
   example-model:
@@ -452,6 +459,7 @@ models:
     # price: {{input: 1.00, output: 2.00, cache_read: 0.10}}
     # supports: [streaming, system_messages, tools]
     # status: ga  # experimental, ga, deprecated (give deprecated_on) or retired (retired_on)
+    # pinned: {{price: why}}  # a figure set by hand: registry sync leaves it alone
 """
 
 
@@ -516,6 +524,7 @@ def _cmd_new(args: argparse.Namespace, out: TextIO) -> int:
         name=_scalar(name),
         env=env,
         file=_shown(target),
+        today=datetime.date.today().isoformat(),
     )
     # A scaffold that fails validation would teach the wrong thing; check before writing.
     load_manifest(text, file=_shown(target))

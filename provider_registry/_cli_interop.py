@@ -8,6 +8,7 @@ inside the handlers: `registry show` must not pay for them.
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -43,7 +44,7 @@ def add_commands(
         "was skipped, the source fields with no place in a manifest, and the figures left out.\n"
         "Exit 0 on success, 1 when FILE is unreadable or not such a catalog.",
         epilog="examples:\n"
-        "  registry import models.dev models-dev-api.json -o imported/\n"
+        "  registry import models.dev models-dev-api.json -o imported/ --as-of 2026-07-02\n"
         "  registry import litellm model_prices_and_context_window.json -o imported/ --only groq\n"
         "  registry import models.dev api.json -o imported/ --path my-providers/ --verbose\n"
         "  registry validate imported/",
@@ -59,6 +60,13 @@ def add_commands(
         default=[],
         metavar="ID",
         help="write only this provider id (repeatable)",
+    )
+    p.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the date of the data in FILE, for the sources entry (default: the file's "
+        "modification date)",
     )
     p.add_argument(
         "-v", "--verbose", action="store_true", help="list every note and every unmapped field"
@@ -93,6 +101,13 @@ def add_commands(
     return {"import": _cmd_import, "export": _cmd_export}
 
 
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+
+
 def _error(message: str, code: int = 1) -> int:
     print(f"registry: error: {message}", file=sys.stderr)
     return code
@@ -107,6 +122,7 @@ def _cmd_import(args: argparse.Namespace, out: TextIO) -> int:
 
     path: Path = args.file
     try:
+        as_of = args.as_of or datetime.date.fromtimestamp(path.stat().st_mtime)
         data = json.loads(path.read_bytes())
     except OSError as exc:
         return _error(f"{path}: cannot read: {exc.strerror or exc}")
@@ -121,7 +137,7 @@ def _cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     importer = import_models_dev if args.source == "models.dev" else import_litellm
     only = set(args.only) or None
     try:
-        result = importer(data, known=known, only=only)
+        result = importer(data, known=known, only=only, as_of=as_of, file=path.name)
     except ManifestError as exc:
         message = exc.problems[0].message if exc.problems else str(exc)
         return _error(f"{path}: {message}")
@@ -135,6 +151,12 @@ def _cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     except OSError as exc:
         return _error(f"{args.output}: cannot write: {exc.strerror or exc}")
     _report(result, written, args.output, args.verbose, out)
+    if args.as_of is None:
+        print(
+            f"sources entry dated {as_of} (the file's modification date); pass --as-of with "
+            "the data's own date if it is older",
+            file=out,
+        )
     return 0
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from ._errors import CommandError
-from ._manifest import Model, PriceTier, Provider, Rates
+from ._manifest import Model, PriceTier, Provider, Rates, Source
 
 __all__ = [
     "BEGIN",
@@ -206,14 +206,37 @@ def render_provider(p: Provider, *, level: int = 1) -> str:
 
     if p.sources:
         out += [f"{h2} Sources", ""]
+        out.append("Each model's figures come from the source its table row names.")
+        out.append("")
         for src in p.sources:
-            text = _link(src.url, src.name) if src.url else _text(src.name)
-            when = src.checked.isoformat() if src.checked else "not recorded"
-            out.append(f"- {text} (checked: {when})")
+            out.append(f"- {source_text(src, markdown=True)}")
+            if src.note:
+                out.append(f"  {_text(src.note)}")
         out.append("")
 
     out += [f"{h2} Models", "", *_models_section(p, h2 + "#")]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def source_text(src: Source, *, markdown: bool = False) -> str:
+    """``id (name; where; as of DATE; checked ...)``, as show and the docs print a source; in
+    Markdown the id links to the URL."""
+    parts = [(_text(src.name) if markdown else src.name)] if src.name else []
+    where = src.file if markdown else (src.url or src.file)
+    if where:
+        parts.append(_code(where) if markdown else where)
+    parts.append(f"as of {src.as_of.isoformat()}")
+    if src.checked:
+        parts.append(f"checked against the provider on {src.checked.isoformat()}")
+    label = src.id
+    if markdown:
+        label = _link(src.url, src.id) if src.url else _code(src.id)
+    return f"{label} ({'; '.join(parts)})"
+
+
+def _source_cell(p: Provider, m: Model) -> str:
+    src = p.source_of(m)
+    return _NONE if src is None else f"{_code(src.id)} {src.as_of.isoformat()}"
 
 
 def _auth_text(p: Provider) -> str:
@@ -260,7 +283,7 @@ def _models_section(p: Provider, h3: str) -> list[str]:
     out = [f"{note}. Prices are USD per 1M tokens; {_NONE} means not published.", ""]
     header = [
         "model", "aliases", "mode", "context", "max out", "$ in", "$ out", "$ cache read",
-        "$ cache write", "tiers", "supports", "status",
+        "$ cache write", "tiers", "supports", "status", "source",
     ]  # fmt: skip
     rows = []
     for model_id, m in models:
@@ -279,9 +302,19 @@ def _models_section(p: Provider, h3: str) -> list[str]:
                 "; ".join(_tier_text(t) for t in price.tiers) if price else _NONE,
                 ", ".join(m.supports) or _NONE,
                 _status_text(m),
+                _source_cell(p, m),
             ]
         )
     out += [*_table(header, rows), ""]
+    pinned = [(model_id, m) for model_id, m in models if m.pinned or m.free]
+    if pinned:
+        out += [f"{h3} Figures set by hand", ""]
+        for model_id, m in pinned:
+            reasons = [f"{field}: {_text(why)}" for field, why in sorted(m.pinned.items())]
+            if m.free:
+                reasons.append(f"free: {_text(m.free)}")
+            out.append(f"- {_code(model_id)}: " + "; ".join(reasons))
+        out.append("")
     history = [(model_id, m) for model_id, m in models if m.price_history]
     if history:
         out += [f"{h3} Price history", ""]

@@ -171,6 +171,7 @@ class RetiredModelError(RegistryError):
     ) -> None:
         self.provider = provider
         self.model = model
+        self.retired_on = retired_on
         self.replacement = replacement
         when = f" on {retired_on}" if retired_on else ""
         hint = f"use {provider}/{replacement} instead" if replacement else None

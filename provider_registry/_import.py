@@ -30,6 +30,11 @@ Judgement calls, documented here because the sources are loose:
   OpenAI-compatible even where it has an ``api`` URL, so it is skipped unless a manifest is known.
 * A price above the validator's limit, or a negative one, drops the model's whole price (a unit
   error in one figure makes the others suspect); the model is kept without a price.
+* A rate of 0 at a hosted provider is taken for "not published" and left out (both catalogs
+  write 0 where they have no figure), unless the model id names a free variant (``:free``,
+  ``-free``): then the model is declared ``free`` with the source as the reason. A cache-read
+  rate above the input rate (a figure in the wrong field) is left out, and so is a cache-write
+  rate below the cache-read one (models.dev gives some a storage price per hour there).
 * Two source providers that map to the same manifest have their model tables merged; on a
   repeated model id the first wins and the second is noted.
 """
@@ -76,10 +81,15 @@ __all__ = [
     "write_manifests",
 ]
 
-MODELS_DEV_SOURCE = "models.dev catalog (registry import models.dev)"
-LITELLM_SOURCE = "LiteLLM model_prices_and_context_window.json (registry import litellm)"
-"""The name of the ``sources`` entry each importer adds; a re-import replaces its own entry.
-No URL is recorded: the file imported is whatever the user had, not necessarily upstream's."""
+MODELS_DEV_SOURCE = {"id": "models-dev", "name": "models.dev catalog", "file": "api.json"}
+LITELLM_SOURCE = {
+    "id": "litellm",
+    "name": "LiteLLM price table",
+    "file": "model_prices_and_context_window.json",
+}
+"""The ``sources`` entry each importer adds (with the file's name and the data's date); a
+re-import replaces the entry with its id. No URL is recorded: the file imported is whatever the
+user had, not necessarily upstream's."""
 
 NO_BASE_URL = "no base URL in the source"
 
@@ -145,14 +155,19 @@ class _Run:
         self,
         known: Registry | None,
         interop_field: str,
-        source: str,
-        checked: datetime.date | None,
+        source: Mapping[str, str],
+        as_of: datetime.date | None,
+        file: str | None,
         only: Collection[str] | None,
     ) -> None:
         self.result = ImportResult()
         self.groups: dict[str, _Group] = {}
         self.only = None if only is None else set(only)
-        self.source: dict[str, Any] = {"name": source, "checked": checked or datetime.date.today()}
+        self.source: dict[str, Any] = {
+            **source,
+            "file": file or source["file"],
+            "as_of": as_of or datetime.date.today(),
+        }
         self.known: dict[str, Provider] = {}
         self.taken: dict[str, str] = {}  # every known id and alias -> the provider's id
         self.endpoints: dict[EndpointKey, str] = {}  # normalised endpoint -> its provider id
@@ -207,6 +222,17 @@ class _Run:
         if len(model_id) > 256 or not re.fullmatch(MODEL_ID, model_id):
             self.note(where, f"model id {model_id!r} is not a valid manifest model id; left out")
             return False
+        if data.get("price") and not _is_local(group.base):
+            data = self.no_silent_zeros(where, model_id, data)
+        price = data.get("price") or {}
+        read, fresh = price.get("cache_read"), price.get("input")
+        if read is not None and fresh is not None and read > fresh:
+            self.note(where, f"cache_read {read} above input {fresh}; left out")
+            data = {**data, "price": {k: v for k, v in price.items() if k != "cache_read"}}
+        write = price.get("cache_write")
+        if read is not None and write is not None and write < read:
+            self.note(where, f"cache_write {write} below cache_read {read}; left out")
+            data = {**data, "price": {k: v for k, v in data["price"].items() if k != "cache_write"}}
         try:
             model = Model.model_validate(data)
         except pydantic.ValidationError as exc:
@@ -218,6 +244,26 @@ class _Run:
         group.origin[model_id] = entry
         return True
 
+    def no_silent_zeros(self, where: str, model_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        """A hosted model's 0 is taken for "not published" and left out, unless the id itself
+        names a free variant (``:free``, ``-free``)."""
+        price = data["price"]
+        zeros = [f for f in _RATE_FIELDS if price.get(f) == 0]
+        tiers = [{k: v for k, v in t.items() if v != 0} for t in price.get("tiers", [])]
+        if tiers != price.get("tiers", []):
+            self.note(where, "tier rates of 0 taken for not published; left out")
+            price = {**price, "tiers": tiers}
+            data = {**data, "price": price}
+        if not zeros:
+            return data
+        if _FREE_ID.search(model_id) and price.get("input") == 0 and price.get("output") == 0:
+            return {**data, "free": f"{self.source['id']} lists it at 0 and its id names it free"}
+        self.note(where, f"price {', '.join(zeros)} of 0 taken for not published; left out")
+        price = {k: v for k, v in price.items() if k not in zeros}
+        if not any(price.get(f) is not None for f in _RATE_FIELDS) and not price.get("tiers"):
+            return {k: v for k, v in data.items() if k != "price"}
+        return {**data, "price": price}
+
     def finish(self) -> ImportResult:
         for pid, group in self.groups.items():
             if not group.models:
@@ -225,8 +271,9 @@ class _Run:
                 for name in group.sources:
                     self.skip(name, "no model could be imported")
                 continue
-            sources = [s for s in group.base.get("sources", []) if s["name"] != self.source["name"]]
-            data = {**group.base, "sources": [*sources, dict(self.source)]}
+            # The imported table's source comes first: the models take their figures from it.
+            sources = [s for s in group.base.get("sources", []) if s["id"] != self.source["id"]]
+            data = {**group.base, "sources": [dict(self.source), *sources]}
             data["models"] = group.models
             try:
                 provider = load_manifest(data, file=f"{pid}.yaml")
@@ -237,6 +284,17 @@ class _Run:
                 continue
             self.result.providers[pid] = provider
         return self.result
+
+
+_FREE_ID = re.compile(r"(?:^|[-:_/])free(?:$|[-:_])", re.IGNORECASE)
+
+
+def _is_local(base: Mapping[str, Any]) -> bool:
+    url = str(base.get("api", {}).get("base_url", ""))
+    try:
+        return urlsplit(url).hostname in LOOPBACK_HOSTS
+    except ValueError:
+        return False
 
 
 def _slug(name: str) -> str | None:
@@ -308,21 +366,23 @@ def import_models_dev(
     data: Mapping[str, Any],
     *,
     known: Registry | None = None,
-    checked: datetime.date | None = None,
+    as_of: datetime.date | None = None,
+    file: str | None = None,
     only: Collection[str] | None = None,
 ) -> ImportResult:
     """Manifests from the models.dev catalog (``{provider_id: {..., models: {...}}}``).
 
     ``known`` supplies the manifests whose provider-level facts win (matched by
-    ``interop.models_dev``, id or alias); ``checked`` dates the added ``sources`` entry (today by
-    default); ``only`` limits the import to those output provider ids.
+    ``interop.models_dev``, id or alias); ``as_of`` (the date of the data, today by default) and
+    ``file`` (the name of what was read) go into the added ``sources`` entry, which comes first;
+    ``only`` limits the import to those output provider ids.
     """
     if not isinstance(data, Mapping):
         raise _shape_error("the models.dev catalog", "a JSON object of providers")
     entries = [(k, v) for k, v in data.items() if isinstance(v, Mapping)]
     if data and not any(isinstance(v.get("models"), Mapping) for _, v in entries):
         raise _shape_error("the models.dev catalog", "providers with a 'models' object")
-    run = _Run(known, "models_dev", MODELS_DEV_SOURCE, checked, only)
+    run = _Run(known, "models_dev", MODELS_DEV_SOURCE, as_of, file, only)
     for source_id, entry in data.items():
         source_id = str(source_id)
         if not isinstance(entry, Mapping) or not isinstance(entry.get("models"), Mapping):
@@ -646,10 +706,12 @@ def import_litellm(
     data: Mapping[str, Any],
     *,
     known: Registry | None = None,
-    checked: datetime.date | None = None,
+    as_of: datetime.date | None = None,
+    file: str | None = None,
     only: Collection[str] | None = None,
 ) -> ImportResult:
-    """Manifests from LiteLLM's ``model_prices_and_context_window.json``.
+    """Manifests from LiteLLM's ``model_prices_and_context_window.json`` (``as_of``, ``file``
+    and ``only`` as for import_models_dev).
 
     LiteLLM carries no base URLs, so only providers ``known`` covers (by ``interop.litellm``, id
     or alias) are written; every other one is skipped with the reason "no base URL in the
@@ -661,7 +723,7 @@ def import_litellm(
         isinstance(v, Mapping) and "litellm_provider" in v for k, v in data.items()
     ):
         raise _shape_error("LiteLLM's price table", "entries with a 'litellm_provider'")
-    run = _Run(known, "litellm", LITELLM_SOURCE, checked, only)
+    run = _Run(known, "litellm", LITELLM_SOURCE, as_of, file, only)
     by_provider: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
     for key, entry in data.items():
         key = str(key)

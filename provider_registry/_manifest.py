@@ -36,6 +36,7 @@ __all__ = [
     "Model",
     "Param",
     "PastPrice",
+    "Pinnable",
     "Price",
     "PriceTier",
     "Provider",
@@ -124,7 +125,9 @@ Capability = Literal[
     "prompt_caching",
     "web_search",
 ]
-Status = Literal["experimental", "ga", "deprecated", "retired"]
+Status = Literal["experimental", "ga", "deprecated", "retired", "unverified"]
+Pinnable = Literal["price", "context_window", "max_output_tokens", "lifecycle"]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 
 
 class _Strict(BaseModel):
@@ -132,14 +135,24 @@ class _Strict(BaseModel):
 
 
 class Source(_Strict):
-    """Where figures in this manifest come from, and when they were last checked."""
+    """Where figures in this manifest come from, and how old the data is."""
 
-    name: str = Field(min_length=1)
-    """What the source is, e.g. "W&B Inference docs" or "models.dev snapshot"."""
+    id: Slug
+    """How models and ``pinned`` reasons name this source, e.g. "coreweave-feed"."""
+    name: str | None = Field(default=None, min_length=1)
+    """What the source is, for people."""
     url: Url | None = None
-    """Where to read it."""
+    """Where to read it: a page, a feed, a release."""
+    file: str | None = Field(default=None, min_length=1)
+    """Or the file the figures were read from, where no stable URL serves them (a catalog
+    snapshot, e.g. "litellm-1.110.2-model-prices.json")."""
+    as_of: datetime.date
+    """The date of the data itself, not the day it was copied (YYYY-MM-DD)."""
     checked: datetime.date | None = None
-    """The date the figures were last compared with the source (YYYY-MM-DD)."""
+    """The day someone or something compared these figures with the provider's own page or
+    feed; left out when nobody has."""
+    note: str | None = Field(default=None, min_length=1)
+    """What was taken from it, and where it disagrees with other sources."""
 
 
 class Interop(_Strict):
@@ -149,6 +162,8 @@ class Interop(_Strict):
     """Its `litellm_provider` values in LiteLLM's price table; the first is used on export."""
     models_dev: list[str] = Field(default_factory=list)
     """Its provider ids in the models.dev catalog."""
+    genai_prices: list[str] = Field(default_factory=list)
+    """Its provider ids in pydantic's genai-prices data."""
 
 
 class Api(_Strict):
@@ -297,13 +312,24 @@ class Model(_Strict):
     supports: list[Capability] = Field(default_factory=list)
     """Capabilities the provider serves for this model."""
     status: Status = "ga"
-    """Lifecycle: experimental, ga, deprecated (still served) or retired (no longer served)."""
+    """Lifecycle: experimental, ga, deprecated (still served), retired (no longer served), or
+    unverified (listed by a source, absent from the provider's own current list: it may no
+    longer be served)."""
     deprecated_on: datetime.date | None = None
     """When the deprecation was announced or took effect."""
     retired_on: datetime.date | None = None
     """When the model stopped (or stops) being served."""
     replacement: ModelId | None = None
     """The model id to use instead, in this provider's table."""
+    source: Slug | None = None
+    """The ``sources`` entry this model's figures come from; left out, the manifest's first."""
+    pinned: dict[Pinnable, Reason] = Field(default_factory=dict)
+    """Figures set by hand, each with the reason (price, context_window, max_output_tokens, or
+    lifecycle: status, dates and replacement). ``registry sync`` leaves them alone and
+    ``registry audit`` shows the reason beside any difference."""
+    free: Reason | None = None
+    """Why a price of 0 here is real (a free tier, a free preview). ``registry validate``
+    refuses a 0 on a hosted provider without it: an unpublished price is left out, never 0."""
 
 
 class Provider(_Strict):
@@ -331,11 +357,19 @@ class Provider(_Strict):
     )
     """Provider-specific parameters, by the keyword name callers pass to resolve()."""
     interop: Interop = Field(default_factory=Interop)
-    """Its names in LiteLLM and models.dev."""
+    """Its names in LiteLLM, models.dev and genai-prices."""
+    free: Reason | None = None
+    """Why every price of 0 in this table is real (a free service); see Model.free."""
     sources: list[Source] = Field(default_factory=list)
-    """Where this manifest's facts and figures come from."""
+    """Where this manifest's facts and figures come from, and how old they are."""
     models: dict[ModelId, Model] = Field(default_factory=dict)
     """The model table, keyed by wire id."""
+
+    def source_of(self, model: Model) -> Source | None:
+        """The sources entry a model's figures come from: the one it names, else the first."""
+        if model.source is None:
+            return self.sources[0] if self.sources else None
+        return next((s for s in self.sources if s.id == model.source), None)
 
 
 Problems = list[tuple[tuple[str | int, ...], str, str | None]]
@@ -348,9 +382,7 @@ def semantic_problems(p: Provider) -> Problems:
     found += _url_problems(("api", "base_url"), p.api.base_url)
     if p.docs_url:
         found += _url_problems(("docs_url",), p.docs_url)
-    for i, src in enumerate(p.sources):
-        if src.url:
-            found += _url_problems(("sources", i, "url"), src.url)
+    found += _source_problems(p)
     for name, param in p.params.items():
         found += _param_problems(("params", name), param)
     for header, value in p.api.headers.items():
@@ -428,8 +460,44 @@ def _model_problems(p: Provider, model_id: str, m: Model) -> Problems:
                 None,
             )
         )
-    if m.status == "retired" and m.retired_on is None:
-        found.append(((*base, "retired_on"), "a retired model needs its retired_on date", None))
+    if m.status == "retired" and m.retired_on is None and "lifecycle" not in m.pinned:
+        found.append(
+            (
+                (*base, "retired_on"),
+                "a retired model needs its retired_on date",
+                "give the date, or say why it is unknown in pinned: {lifecycle: ...}",
+            )
+        )
+    if m.source is not None and all(s.id != m.source for s in p.sources):
+        known = ", ".join(s.id for s in p.sources) or "none"
+        found.append(
+            ((*base, "source"), f"no sources entry has the id {m.source!r}", f"known: {known}")
+        )
+    return found
+
+
+def _source_problems(p: Provider) -> Problems:
+    found: Problems = []
+    seen: set[str] = set()
+    for i, src in enumerate(p.sources):
+        path = ("sources", i)
+        if src.id in seen:
+            found.append(((*path, "id"), f"the id {src.id!r} is already a source's", None))
+        seen.add(src.id)
+        if src.url:
+            found += _url_problems((*path, "url"), src.url)
+        elif not src.file:
+            found.append(
+                (path, "a source needs a url or a file", "say where the figures can be read")
+            )
+        if src.checked is not None and src.checked < src.as_of:
+            found.append(
+                (
+                    (*path, "checked"),
+                    f"checked on {src.checked}, before the data's own date ({src.as_of})",
+                    "as_of is the date of the data; checked is when it was compared since",
+                )
+            )
     return found
 
 

@@ -32,7 +32,10 @@ _TOKEN_LIMIT_FIELDS = ("max_tokens", "max_completion_tokens")
 
 
 def check_ready(res: Resolution) -> None:
-    """Raise if the call cannot be made: no key where one is needed, a required param unset."""
+    """Raise if the call cannot be made: a retired model, no key where one is needed, a required
+    param unset."""
+    if res._retired is not None:
+        raise res._retired
     p = res.provider
     if p.auth.required and res.api_key is None:
         withheld = res.key_source if res.key_source == KEY_WITHHELD else None

@@ -84,6 +84,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
     __slots__ = {
         "_entry": "The provider's registry entry.",
         "_listed": "Whether the provider's table lists the model.",
+        "_retired": "The error a request to a retired model raises (include_retired=True).",
         "api_base": "Base URL requests go to, without a trailing slash.",
         "api_key": "The key, or None when none was given or found (or it was withheld: see "
         "key_source).",
@@ -102,6 +103,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
     key_source: str | None
     _entry: ProviderEntry
     _listed: bool
+    _retired: RetiredModelError | None
 
     def __init__(
         self,
@@ -112,6 +114,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
         api_key: str | None,
         params: Mapping[str, str],
         key_source: str | None,
+        retired: RetiredModelError | None = None,
     ) -> None:
         init = object.__setattr__
         init(self, "provider_id", entry.id)
@@ -122,6 +125,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
         init(self, "key_source", key_source)
         init(self, "_entry", entry)
         init(self, "_listed", listed)
+        init(self, "_retired", retired)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Resolution is immutable")
@@ -167,6 +171,12 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
     def dialect(self) -> str:
         return self._entry.dialect
 
+    @property
+    def retired(self) -> bool:
+        """Whether the model is retired (resolved with ``include_retired=True``, for its
+        metadata and past costs; a request to it raises RetiredModelError)."""
+        return self._retired is not None
+
     def __repr__(self) -> str:
         return (
             f"Resolution(provider_id={self.provider_id!r}, model={self.model!r}, "
@@ -208,11 +218,17 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
     ) -> Decimal | None:
         """USD for one call at this model's prices; None when it has no price. ``at`` (a date
         or datetime) uses the prices in force that day; a prompt above a tier's threshold is
-        charged at that tier's rates.
+        charged at that tier's rates. A retired model (``include_retired=True``) is priced for
+        a day before its retirement only.
 
         >>> resolve("wandb/Llama-3.1-8B-Instruct").cost(input_tokens=1000, output_tokens=500)
         Decimal('0.00033')
         """
+        if self._retired is not None:
+            day = at.date() if isinstance(at, datetime.datetime) else at
+            ended = self._retired.retired_on
+            if day is None or (ended is not None and day.isoformat() >= ended):
+                raise self._retired
         return cost(
             self._entry.prices(self.model) if self._listed else None,
             input_tokens=input_tokens,
@@ -247,6 +263,7 @@ def resolve(
     registry: Registry | None = None,
     strict: bool = False,
     trust_api_base: bool = False,
+    include_retired: bool = False,
     **params: str,
 ) -> Resolution:
     """Turn a model string into a Resolution (see the module docstring for the rules).
@@ -255,6 +272,9 @@ def resolve(
     neither. Raises a LookupFailedError subclass when no provider or model is found,
     RetiredModelError for a retired model, InvalidParameterError for an unknown parameter or a
     value the manifest refuses. A deprecated model resolves with a DeprecatedModelWarning.
+    A model is retired from its status, or from the day its ``retired_on`` date arrives.
+    ``include_retired=True`` resolves a retired model too, for its metadata and the cost of
+    past requests; a request to it still raises RetiredModelError, naming the replacement.
 
     A key from the environment goes only to a trusted base: the manifest's base URL and
     endpoints, or the operator's base-URL env var. An ``api_base`` outside them gets no
@@ -269,7 +289,9 @@ def resolve(
     'openai'
     """
     reg = registry if registry is not None else default_registry()
-    key: tuple[Any, ...] | None = (model, provider, api_base, api_key, strict, trust_api_base)
+    key: tuple[Any, ...] | None = (
+        model, provider, api_base, api_key, strict, trust_api_base, include_retired
+    )  # fmt: skip
     if params:
         key = (*key, *params.items())  # type: ignore[misc]
     memo = reg._memo
@@ -278,24 +300,25 @@ def resolve(
     except TypeError:  # an unhashable argument: resolved, and refused, the long way
         hit = key = None
     if hit is not None and os.environ is _ENVIRON:
-        res, reads, warning = hit
+        res, reads = hit
         for name, value in reads:
             if _RAW.get(name) != value:
                 break
         else:
-            if warning:
-                warnings.warn(warning, DeprecatedModelWarning, stacklevel=2)
             return res  # type: ignore[no-any-return]
     reads = []
     res, _, warning = _resolve(
-        reg, model, provider, api_base, api_key, strict, trust_api_base, params, False, reads
-    )
+        reg, model, provider, api_base, api_key, strict, trust_api_base, params, False, reads,
+        include_retired,
+    )  # fmt: skip
     if warning:
+        # Not memoised: the warning is given on every call, and the day of a retirement date
+        # is seen when it comes.
         warnings.warn(warning, DeprecatedModelWarning, stacklevel=2)
-    if key is not None and os.environ is _ENVIRON:
+    elif key is not None and os.environ is _ENVIRON and not res.retired:
         if len(memo) >= _MEMO_MAX:
             memo.clear()
-        memo[key] = (res, tuple(reads), warning)
+        memo[key] = (res, tuple(reads))
     return res
 
 
@@ -333,6 +356,7 @@ def _resolve(
     params: Mapping[str, Any],
     others_allowed: bool,
     reads: Reads,
+    include_retired: bool = False,
 ) -> tuple[Resolution, dict[str, Any], str | None]:
     """The resolution, the other keyword arguments, and the deprecation warning to give; every
     environment variable read is added to ``reads``."""
@@ -342,10 +366,12 @@ def _resolve(
     if not name.strip():
         raise UnknownModelError(model, reason="nothing follows the provider prefix")
     wire = entry.model(name)
-    warning = None
-    if wire is not None:
-        warning = _lifecycle(entry, wire)
-    elif strict:
+    warning = retired = None
+    if wire is not None and wire in entry.lifecycle:
+        warning, retired = _lifecycle(entry, wire)
+        if retired is not None and not include_retired:
+            raise retired
+    elif wire is None and strict:
         close = close_matches(name, list(entry.models))
         raise UnknownModelError(name, close, provider=entry.id, reason="not in its model table")
     base, trusted = _base(entry, api_base, trust_api_base, reads)
@@ -355,7 +381,7 @@ def _resolve(
         _refuse_unknown(entry, next(iter(others)))
     own = {k: v for k, v in params.items() if k not in others} if others else params
     values = _params(entry, own, reads) if (own or entry.params) else _EMPTY
-    res = Resolution(entry, wire or name, wire is not None, base, key, values, source)
+    res = Resolution(entry, wire or name, wire is not None, base, key, values, source, retired)
     return res, others, warning
 
 
@@ -427,20 +453,20 @@ def close_matches(word: str, choices: list[str]) -> list[str]:
     return difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
 
 
-def _lifecycle(entry: ProviderEntry, wire: str) -> str | None:
-    """Raise for a retired model; the warning text for a deprecated one."""
-    found = entry.lifecycle.get(wire)
-    if found is None:
-        return None
-    status, retired_on, replacement = found
-    if status == "retired":
-        raise RetiredModelError(entry.id, wire, retired_on, replacement)
+def _lifecycle(entry: ProviderEntry, wire: str) -> tuple[str | None, RetiredModelError | None]:
+    """(the warning for a deprecated model, the error for a retired one): retired by status,
+    or once its retired_on date has come."""
+    status, retired_on, replacement = entry.lifecycle[wire]
+    if status == "retired" or (retired_on and retired_on <= datetime.date.today().isoformat()):
+        return None, RetiredModelError(entry.id, wire, retired_on, replacement)
+    if status != "deprecated" and not retired_on:
+        return None, None
     text = f"{entry.id}/{wire} is deprecated"
     if retired_on:
         text += f" and will be retired on {retired_on}"
     if replacement:
         text += f"; use {entry.id}/{replacement}"
-    return text
+    return text, None
 
 
 def _base(

@@ -7,6 +7,7 @@ jsonschema is imported here only, so a process that merely resolves never pays f
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import difflib
 import json
 import os
@@ -16,11 +17,12 @@ from typing import Any, cast
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
-from ._catalog import search_path
-from ._collect import Check, Collection, Override, collect
+from ._catalog import scan, search_path
+from ._collect import Check, Collection, Override, collect_files, located
 from ._errors import Problem
-from ._loader import render_path, show_value
+from ._loader import parse_document, render_path, show_value
 from ._manifest import PATTERN_HINTS
+from ._rules import DEFAULT_MAX_AGE, catalog_findings
 from ._schema import schema_path
 from ._yaml import Document
 
@@ -41,6 +43,10 @@ class Report:
         return [p for p in self.problems if p.severity == "error"]
 
     @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
     def ok(self) -> bool:
         return not self.errors
 
@@ -52,19 +58,37 @@ class Report:
             "files_checked": self.files_checked,
             "providers": self.providers,
             "error_count": len(self.errors),
+            "warning_count": len(self.warnings),
             "problems": [p._asdict() for p in self.problems],
         }
 
 
 def validate(
-    paths: Iterable[str | os.PathLike[str]] = (), *, builtin: bool = True, env: bool = True
+    paths: Iterable[str | os.PathLike[str]] = (),
+    *,
+    builtin: bool = True,
+    env: bool = True,
+    today: datetime.date | None = None,
+    max_age: datetime.timedelta | None = DEFAULT_MAX_AGE,
 ) -> Report:
-    """Validate the built-in manifests, PROVIDER_REGISTRY_PATH, and ``paths`` (files or dirs)."""
+    """Validate the built-in manifests, PROVIDER_REGISTRY_PATH, and ``paths`` (files or dirs):
+    the schema, the manifest rules, and the catalog rules of ``_rules`` as of ``today`` (data
+    older than ``max_age`` draws a warning; None turns that rule off)."""
     layers = search_path(paths, builtin=builtin, env=env)
-    found: Collection = collect(layers, _schema_check(), jobs=os.cpu_count() or 1)
-    problems = sorted(
-        found.problems, key=lambda p: (p.file or "", p.line or 0, p.column or 0, p.path)
-    )
+    files, scanned = scan(layers)
+    found: Collection = collect_files(files, scanned, _schema_check(), jobs=os.cpu_count() or 1)
+    problems = list(found.problems)
+    when = today or datetime.date.today()
+    for pid, provider in found.providers.items():
+        findings = catalog_findings(provider, today=when, max_age=max_age)
+        if findings:
+            f = files[found.sources[pid]]
+            doc = parse_document(f.raw, f.name)
+            problems += [
+                located(doc, f.name, path, message, hint)._replace(severity=severity)
+                for path, message, hint, severity in findings
+            ]
+    problems.sort(key=lambda p: (p.file or "", p.line or 0, p.column or 0, p.path))
     return Report(problems, found.file_count, sorted(found.providers), found.overrides)
 
 

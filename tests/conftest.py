@@ -22,6 +22,17 @@ atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFESTS = Path(__file__).resolve().parent / "manifests"
+# CI checks the reference data out beside the clone: ../shared/data.
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def shared_data(name: str) -> Path:
+    """A reference file of ../shared/data; the test is skipped, saying so, when it is absent."""
+    path = SHARED_DATA / name
+    if not path.is_file():
+        pytest.skip(f"reference file {path} is absent (CI puts shared/data beside the clone)")
+    return path
+
 
 # CI: fixed seed, bounded examples. `HYPOTHESIS_PROFILE=deep make test` for many more.
 settings.register_profile(

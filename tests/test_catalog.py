@@ -1,88 +1,165 @@
-"""The built-in catalog against the facts: W&B's table as PROVIDER-FACTS.md gives it, the seed
-models, reference prices, and the coverage the catalog promises."""
+"""The built-in catalog against the facts: W&B's table row by row as WANDB-FACTS.md gives it, the
+seed models, reference prices, and the coverage the catalog promises."""
 
 from __future__ import annotations
 
+import datetime
+import re
 from decimal import Decimal
+from typing import NamedTuple
 
 import pytest
 
 from provider_registry import Registry, RetiredModelError, resolve
 
-# W&B Inference, from PROVIDER-FACTS.md: (model id, context window, $ in, $ out per 1M).
-# "128k" is 128,000 and "262k" 262,144, as the models.dev snapshot gives them exactly.
-WANDB = [
-    ("meta-llama/Llama-3.1-8B-Instruct", 128_000, "0.22", "0.22"),
-    ("meta-llama/Llama-3.1-70B-Instruct", 128_000, "0.80", "0.80"),
-    ("meta-llama/Llama-3.3-70B-Instruct", 128_000, "0.71", "0.71"),
-    ("microsoft/Phi-4-mini-instruct", 128_000, "0.08", "0.35"),
-    ("deepseek-ai/DeepSeek-V3.1", 161_000, "0.55", "1.65"),
-    ("openai/gpt-oss-120b", 131_072, "0.15", "0.60"),
-    ("openai/gpt-oss-20b", 131_072, "0.05", "0.20"),
-    ("OpenPipe/Qwen3-14B-Instruct", 32_768, "0.05", "0.22"),
-    ("Qwen/Qwen3-235B-A22B-Instruct-2507", 262_144, "0.10", "0.10"),
-    ("Qwen/Qwen3-235B-A22B-Thinking-2507", 262_144, "0.10", "0.10"),
-    ("Qwen/Qwen3-30B-A3B-Instruct-2507", 262_144, "0.10", "0.30"),
-    ("Qwen/Qwen3-Coder-480B-A35B-Instruct", 262_144, "1.00", "1.50"),
-    ("Qwen/Qwen3.5-35B-A3B", 262_144, "0.25", "1.25"),
-    ("MiniMaxAI/MiniMax-M2.5", 196_608, "0.30", "1.20"),
-    ("moonshotai/Kimi-K2.5", 262_144, "0.50", "2.85"),
-    ("nvidia/NVIDIA-Nemotron-3-Super-120B-A12B-FP8", 262_144, "0.20", "0.80"),
-    ("zai-org/GLM-5-FP8", 200_000, "1.00", "3.20"),
-    ("zai-org/GLM-5.1", 200_000, "1.40", "4.40"),  # facts say "203k"; see wandb.yaml
-    ("google/gemma-4-31B-it", 262_144, "0.10", "0.34"),
-]
+from .conftest import shared_data
 
-RETIRED_ON_2026_03_04 = [
-    "deepseek-ai/DeepSeek-R1-0528",
-    "deepseek-ai/DeepSeek-V3-0324",
-    "moonshotai/Kimi-K2-Instruct",
-    "moonshotai/Kimi-K2-Instruct-0905",
-    "Qwen/Qwen2.5-14B-Instruct",
-    "zai-org/GLM-4.5",
-]
+# --- W&B: every row of WANDB-FACTS.md -------------------------------------------------------
 
 
-@pytest.mark.parametrize(("model", "context", "price_in", "price_out"), WANDB)
-def test_wandb_table(
-    builtin: Registry, model: str, context: int, price_in: str, price_out: str
-) -> None:
-    res = resolve(f"wandb/{model}", registry=builtin, strict=True)
-    info = res.model_info
-    assert info is not None
-    assert info.price is not None
-    assert (info.context_window, info.price.input, info.price.output) == (
-        context,
-        Decimal(price_in),
-        Decimal(price_out),
+class FactsRow(NamedTuple):
+    """One row of WANDB-FACTS.md's model table, reduced to the value its judgement keeps: the
+    first figure of each cell (the provider's feed where it lists the model), None for
+    "unknown" or a figure given only rounded ("262K")."""
+
+    model: str
+    status: str
+    retired_on: str | None
+    replacement: str | None
+    context: int | None
+    prices: tuple[Decimal | None, Decimal | None, Decimal | None]
+
+
+# Where the manifest keeps another figure than the first of the cell, and why.
+CONTEXT_EXCEPTIONS = {
+    # "WB2 131K; MD-old 128000": the rounded figure comes first; models.dev's exact one is kept.
+    "moonshotai/Kimi-K2-Instruct": 128_000,
+}
+# The notes below the table: these rows were deprecated on 2026-09-04 [WB9].
+DEPRECATED_2026_09_04 = {
+    "deepseek-ai/DeepSeek-V4-Flash",
+    "deepseek-ai/DeepSeek-V4-Pro",
+    "ibm-granite/granite-4.1-8b",
+}
+
+
+def _first_number(cell: str) -> str | None:
+    found = re.match(r"\s*(?:[A-Z][A-Za-z0-9-]* )?([0-9][0-9.]*)(K|k)?\b", cell)
+    if cell.strip().startswith("unknown") or found is None or found[2]:
+        return None
+    return found[1]
+
+
+def _status(cell: str, ids: list[str]) -> tuple[str, str | None, str | None]:
+    if cell.startswith("ga"):
+        return "ga", None, None
+    if cell.startswith("unknown"):
+        return "unverified", None, None
+    date = re.match(r"retired (\d{4}-\d{2}-\d{2})", cell)
+    arrow = re.search(r"-> ([A-Za-z0-9./_-]+)", cell)
+    replacement = None
+    if arrow and arrow[1] != "unknown":
+        name = arrow[1]
+        replacement = next(i for i in ids if i == name or i.endswith("/" + name))
+    return "retired", date[1] if date else None, replacement
+
+
+def wandb_facts() -> list[FactsRow]:
+    text = shared_data("WANDB-FACTS.md").read_text(encoding="utf-8")
+    table = text.split("## (a) Models", 1)[1].split("\n\n", 2)[1]
+    cells = [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in table.splitlines()
+        if line.startswith("| ") and not line.startswith(("| Model id", "|---"))
+    ]
+    ids = [row[0] for row in cells]
+    rows = []
+    for model, status, context, *prices in cells:
+        first = _first_number(context)
+        rows.append(
+            FactsRow(
+                model,
+                *_status(status, ids),
+                CONTEXT_EXCEPTIONS.get(model, int(first) if first else None),
+                tuple(Decimal(p) if (p := _first_number(c)) else None for c in prices),  # type: ignore[arg-type]
+            )
+        )
+    return rows
+
+
+def test_wandb_table_is_the_facts_table(builtin: Registry) -> None:
+    facts = {row.model: row for row in wandb_facts()}
+    assert len(facts) == 50
+    table = builtin.provider("wandb").models
+    # The seed's own model is the only one the facts do not list.
+    assert set(table) - set(facts) == {"Mistral-7B-Instruct-v0.1"}
+    assert set(facts) <= set(table)
+
+
+def test_wandb_rows_match_the_facts(builtin: Registry) -> None:
+    table = builtin.provider("wandb").models
+    wrong = []
+    for row in wandb_facts():
+        m = table[row.model]
+        price = m.price
+        mine = FactsRow(
+            row.model,
+            m.status,
+            m.retired_on.isoformat() if m.retired_on else None,
+            m.replacement,
+            m.context_window,
+            (
+                price.input if price else None,
+                price.output if price else None,
+                price.cache_read if price else None,
+            ),
+        )
+        if mine != row:
+            wrong.append(f"{row.model}: manifest {mine[1:]} != facts {row[1:]}")
+        expected_deprecation = (
+            datetime.date(2026, 9, 4) if row.model in DEPRECATED_2026_09_04 else m.deprecated_on
+        )
+        if m.deprecated_on != expected_deprecation:
+            wrong.append(f"{row.model}: deprecated_on {m.deprecated_on}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_wandb_models_the_feed_lacks_are_not_ga(builtin: Registry) -> None:
+    p = builtin.provider("wandb")
+    for model_id, m in p.models.items():
+        src = p.source_of(m)
+        assert src is not None
+        if not src.id.startswith("coreweave-feed"):
+            assert m.status != "ga", model_id
+            assert m.status == "retired" or m.pinned.get("lifecycle"), model_id
+
+
+def test_wandb_seed_names_still_work(builtin: Registry) -> None:
+    assert resolve("wandb/Llama-3.1-8B-Instruct", registry=builtin).model == (
+        "meta-llama/Llama-3.1-8B-Instruct"
     )
+    with pytest.raises(RetiredModelError, match="retired on 2026-10-05"):
+        resolve("wandb/Llama-3.1-70B-Instruct", registry=builtin)
+    past = resolve("wandb/Llama-3.1-70B-Instruct", registry=builtin, include_retired=True)
+    assert past.cost(
+        input_tokens=1000, output_tokens=1000, at=datetime.date(2026, 9, 1)
+    ) == Decimal("0.0016")
 
 
-def test_wandb_glm_5_1_is_experimental_with_a_cache_price(builtin: Registry) -> None:
-    info = resolve("wandb/zai-org/GLM-5.1", registry=builtin).model_info
-    assert info is not None
-    assert info.price is not None
-    assert (info.status, info.price.cache_read) == ("experimental", Decimal("0.26"))
-
-
-@pytest.mark.parametrize("model", RETIRED_ON_2026_03_04)
-def test_wandb_retired(builtin: Registry, model: str) -> None:
-    with pytest.raises(RetiredModelError, match="retired on 2026-03-04"):
-        resolve(f"wandb/{model}", registry=builtin)
-
-
-def test_wandb_scout_names_its_replacement(builtin: Registry) -> None:
+def test_wandb_retired_names_their_replacement(builtin: Registry) -> None:
     with pytest.raises(RetiredModelError) as info:
         resolve("wandb/meta-llama/Llama-4-Scout-17B-16E-Instruct", registry=builtin)
     assert info.value.replacement == "Qwen/Qwen3.5-35B-A3B"
     assert "2026-04-21" in str(info.value)
+    with pytest.raises(RetiredModelError) as info:
+        resolve("wandb/deepseek-ai/DeepSeek-V4-Pro", registry=builtin)
+    assert info.value.replacement == "deepseek-ai/DeepSeek-V4-Pro-0813"
 
 
-# (model string, $ in, $ out per 1M, cost of 1,000 in + 1,000 out) from PROVIDER-FACTS.md
+# (model string, $ in, $ out per 1M, cost of 1,000 in + 1,000 out)
 REFERENCE_PRICES = [
     ("gpt-4o", "2.5", "10", Decimal("0.0125")),
     ("wandb/Llama-3.1-8B-Instruct", "0.22", "0.22", Decimal("0.00044")),
-    ("wandb/Llama-3.1-70B-Instruct", "0.80", "0.80", Decimal("0.0016")),
     ("claude-sonnet-4-5", "3", "15", Decimal("0.018")),
     ("claude-haiku-4-5", "1", "5", Decimal("0.006")),
     ("claude-opus-4-1", "15", "75", Decimal("0.09")),
@@ -139,7 +216,11 @@ def test_coverage(builtin: Registry) -> None:
 def test_every_manifest_says_where_its_figures_come_from(builtin: Registry) -> None:
     for p in builtin.providers.values():
         assert p.sources, p.id
-        assert all(s.checked is not None for s in p.sources), p.id
+        for s in p.sources:
+            assert s.url or s.file, (p.id, s.id)
+            assert s.as_of <= datetime.date.today(), (p.id, s.id)
+        for model_id, m in p.models.items():
+            assert p.source_of(m) is not None, (p.id, model_id)
 
 
 # LiteLLM-style prefixes that must still find the provider: (prefix, provider id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,12 +37,13 @@ def test_show_text_masks_the_key() -> None:
                env={"WANDB_API_KEY": KEY})  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     rows = dict(line.split(None, 1) for line in proc.stdout.splitlines() if " " in line)
-    assert rows["provider"] == "wandb (Weights & Biases Inference)"
+    assert rows["provider"] == "wandb (W&B Inference (CoreWeave Serverless Inference))"
     assert rows["model"] == "meta-llama/Llama-3.1-8B-Instruct"
     assert rows["api_base"] == "https://api.inference.wandb.ai/v1"
     assert rows["api_key"] == "****9876  (from WANDB_API_KEY)"
-    assert "project  team/proj" in proc.stdout
-    assert "$0.22 input / $0.22 output per 1M tokens" in proc.stdout
+    assert re.search(r"^param project +team/proj$", proc.stdout, re.MULTILINE), proc.stdout
+    assert "$0.22 input / $0.22 output / $0.22 cache read per 1M tokens" in proc.stdout
+    assert re.search(r"^source +coreweave-feed \(.*as of 2026-10-07\)$", proc.stdout, re.M)
     assert KEY[:-4] not in proc.stdout + proc.stderr
 
 
@@ -92,7 +94,9 @@ def test_validate_formats(tmp_path: Path) -> None:
     out = io.StringIO()
     assert main(["validate", "--format", "json", str(bad)], out=out) == 1
     report = json.loads(out.getvalue())
-    assert set(report) == {"version", "ok", "files_checked", "providers", "error_count", "problems"}
+    assert set(report) == {
+        "version", "ok", "files_checked", "providers", "error_count", "warning_count", "problems"
+    }  # fmt: skip
     builtins = len(list((ROOT / "providers").glob("*.yaml")))
     assert (report["ok"], report["error_count"], report["files_checked"]) == (
         False,

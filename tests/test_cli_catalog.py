@@ -137,7 +137,7 @@ def test_list_json_keys_and_types(capsys: pytest.CaptureFixture[str]) -> None:
                 for rate in rates:
                     assert tier[rate] is None or Decimal(tier[rate]) >= 0
         assert all(isinstance(s, str) for s in item["supports"])
-        assert item["status"] in ("experimental", "ga", "deprecated", "retired")
+        assert item["status"] in ("experimental", "ga", "deprecated", "retired", "unverified")
     gpt4o = next(i for i in data if (i["provider"], i["model"]) == ("openai", "gpt-4o"))
     assert Decimal(gpt4o["price"]["input"]) == Decimal("2.50")
     assert Decimal(gpt4o["price"]["output"]) == Decimal("10.00")

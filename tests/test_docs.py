@@ -62,8 +62,9 @@ request:
   defaults: {max_tokens: 1024}
 interop: {litellm: [acme_litellm], models_dev: [acme-dev]}
 sources:
-  - {name: 'Acme [beta] pricing', url: 'https://acme.example/pricing', checked: 2026-01-31}
-  - {name: a note}
+  - {id: pricing, name: 'Acme [beta] pricing', url: 'https://acme.example/pricing',
+     as_of: 2026-01-31}
+  - {id: notes, file: notes.txt, as_of: 2026-01-02, checked: 2026-01-05, note: 'by *hand*'}
 """,
 )
 
@@ -151,7 +152,9 @@ def test_wandb_page_keeps_its_guide() -> None:
     head, _, tail = text.partition(BEGIN + "\n")
     assert head.endswith("## Reference (generated from providers/wandb.yaml)\n\n")
     assert tail.endswith(END + "\n")
-    assert "\n### Weights & Biases Inference\n" in tail, "nested under the Reference heading"
+    assert "\n### W&B Inference (CoreWeave Serverless Inference)\n" in tail, (
+        "nested under the Reference heading"
+    )
 
 
 # --- update_page: what survives -------------------------------------------------------------
@@ -286,16 +289,19 @@ def test_render_provider_tables(small: Provider) -> None:
         "- Bare model names it owns: `big-*`",
         "- LiteLLM provider names: `acme_litellm`",
         "- models.dev provider ids: `acme-dev`",
-        r"- [Acme \[beta\] pricing](<https://acme.example/pricing>) (checked: 2026-01-31)",
-        "- a note (checked: not recorded)",
+        r"- [pricing](<https://acme.example/pricing>) (Acme \[beta] pricing; as of 2026-01-31)",
+        "- `notes` (`notes.txt`; as of 2026-01-02; checked against the provider on 2026-01-05)",
+        r"  by \*hand\*",
         "3 models, 1 of them retired. Prices are USD per 1M tokens; - means not published.",
         "| model | aliases | mode | context | max out | $ in | $ out | $ cache read "
-        "| $ cache write | tiers | supports | status |",
-        "| `Alpha-embed` | - | embedding | - | - | 0.02 | - | - | - | - | - | ga |",
+        "| $ cache write | tiers | supports | status | source |",
+        "| `Alpha-embed` | - | embedding | - | - | 0.02 | - | - | - | - | - | ga "
+        "| `pricing` 2026-01-31 |",
         "| `big-1` | `big` | chat | 1,000,000 | 8,192 | 1.25 | 10.00 | 0.125 | - "
-        "| above 200,000 prompt tokens: in 2.50, out 15.00 | streaming, tools | ga |",
+        "| above 200,000 prompt tokens: in 2.50, out 15.00 | streaming, tools | ga "
+        "| `pricing` 2026-01-31 |",
         "| `old-1` | - | chat | - | - | - | - | - | - | - | - "
-        "| deprecated on 2025-01-01; retired on 2025-02-01; use `big-1` |",
+        "| deprecated on 2025-01-01; retired on 2025-02-01; use `big-1` | `pricing` 2026-01-31 |",
         "- `Alpha-embed`:",
         "  - until 2025-06-01: in 0.01",
         "  - since 2025-06-01: in 0.02",

@@ -45,11 +45,9 @@ from provider_registry._import import (
     write_manifests,
 )
 
-from .conftest import ROOT, manifest_text
+from .conftest import ROOT, manifest_text, shared_data
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-# CI checks the reference data out beside the clone: ../shared/data.
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CHECKED = datetime.date(2026, 11, 23)
 
 KNOWN = """\
@@ -73,8 +71,10 @@ interop:
   litellm: [acme_ai]
   models_dev: [acme-cloud]
 sources:
-  - name: Acme docs
-    checked: 2026-01-01
+  - id: acme-docs
+    name: Acme docs
+    url: https://docs.acme.example/
+    as_of: 2026-01-01
 models:
   stale-model: {}
 """
@@ -86,10 +86,7 @@ def fixture(name: str) -> dict[str, Any]:
 
 
 def snapshot(name: str) -> dict[str, Any]:
-    path = DATA / name
-    if not path.is_file():
-        pytest.skip(f"reference snapshot {path} is absent (CI puts shared/data beside the clone)")
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(shared_data(name).read_text(encoding="utf-8"))
     return data
 
 
@@ -100,12 +97,12 @@ def known() -> Registry:
 
 @pytest.fixture(scope="module")
 def md(known: Registry) -> ImportResult:
-    return import_models_dev(fixture("models-dev-small.json"), known=known, checked=CHECKED)
+    return import_models_dev(fixture("models-dev-small.json"), known=known, as_of=CHECKED)
 
 
 @pytest.fixture(scope="module")
 def ll(known: Registry) -> ImportResult:
-    return import_litellm(fixture("litellm-small.json"), known=known, checked=CHECKED)
+    return import_litellm(fixture("litellm-small.json"), known=known, as_of=CHECKED)
 
 
 def dump(model: Any) -> dict[str, Any]:
@@ -162,15 +159,9 @@ MD_MODELS: list[tuple[str, dict[str, Any]]] = [
     ("long-out", {"context_window": 128000, "price": {"input": D("0.3"), "output": D("1.2")}}),
     # 1500 per 1M is above the validator's limit: the whole price is left out, never zeroed.
     ("pricey", {"context_window": 32000, "max_output_tokens": 8000}),
-    # Family says embedding; limit.output (1536) is the vector size, not an output limit.
-    (
-        "embed-small",
-        {
-            "mode": "embedding",
-            "context_window": 8191,
-            "price": {"input": D("0.02"), "output": D(0)},
-        },
-    ),
+    # Family says embedding; limit.output (1536) is the vector size, not an output limit. The
+    # source's output price of 0 is "no figure" at a hosted provider: left out (noted).
+    ("embed-small", {"mode": "embedding", "context_window": 8191, "price": {"input": D("0.02")}}),
     # cost {} is "no price", context 0 is "unknown".
     (
         "old-1",
@@ -208,9 +199,9 @@ def test_models_dev_known_provider_keeps_its_fields(md: ImportResult) -> None:
     # Only the model table comes from the source (the known table's stale-model is gone), and
     # the import is recorded as a source with its date.
     assert list(acme.models) == ["big-1", "long-out", "pricey", "embed-small", "old-1", "beta-1"]
-    assert [(s.name, s.url, s.checked) for s in acme.sources] == [
-        ("Acme docs", None, datetime.date(2026, 1, 1)),
-        (MODELS_DEV_SOURCE, None, CHECKED),
+    assert [(s.id, s.file, s.as_of) for s in acme.sources] == [
+        ("models-dev", "api.json", CHECKED),
+        ("acme-docs", None, datetime.date(2026, 1, 1)),
     ]
 
 
@@ -229,7 +220,7 @@ def test_models_dev_unknown_provider_is_built_from_the_source(md: ImportResult) 
         # NEWCO_REGION names a place, not a key; 'newco-token' is not UPPER_SNAKE (noted).
         "auth": {"env": ["NEWCO_API_KEY"]},
         "interop": {"models_dev": ["newco"]},
-        "sources": [{"name": MODELS_DEV_SOURCE, "checked": CHECKED}],
+        "sources": [{**MODELS_DEV_SOURCE, "as_of": CHECKED}],
         "models": {
             "newco/chat-7b": {
                 "context_window": 32768,
@@ -259,6 +250,7 @@ def test_models_dev_skipped_notes_and_unmapped(md: ImportResult) -> None:
     assert md.notes == [
         "acme-cloud/long-out: output limit 200000 above context 128000; left out",
         "acme-cloud/pricey: price input 1500 per 1M tokens is above 1000; price left out",
+        "acme-cloud/embed-small: price output of 0 taken for not published; left out",
         "acme-cloud/clip-1: outputs only video, which no manifest mode describes; left out",
         "newco: env var 'newco-token' is not UPPER_SNAKE; left out",
         "newco/elsewhere-1: served at another base URL "
@@ -274,7 +266,7 @@ def test_models_dev_skipped_notes_and_unmapped(md: ImportResult) -> None:
 
 def test_models_dev_only_and_shape_errors(known: Registry) -> None:
     data = fixture("models-dev-small.json")
-    result = import_models_dev(data, known=known, checked=CHECKED, only=["newco"])
+    result = import_models_dev(data, known=known, as_of=CHECKED, only=["newco"])
     assert list(result.providers) == ["newco"]
     assert result.skipped == []
     with pytest.raises(ManifestError, match=r"does not look like the models\.dev catalog"):
@@ -284,7 +276,7 @@ def test_models_dev_only_and_shape_errors(known: Registry) -> None:
 
 
 def test_without_known_a_provider_needs_a_base_url() -> None:
-    result = import_models_dev(fixture("models-dev-small.json"), checked=CHECKED)
+    result = import_models_dev(fixture("models-dev-small.json"), as_of=CHECKED)
     assert sorted(result.providers) == ["newco"]
     assert ("acme-cloud", "no base URL in the source") in result.skipped
 
@@ -293,12 +285,13 @@ def test_reimport_replaces_its_own_source_entry(md: ImportResult) -> None:
     again = import_models_dev(
         fixture("models-dev-small.json"),
         known=Registry(md.providers, {}),
-        checked=datetime.date(2027, 1, 2),
+        as_of=datetime.date(2027, 1, 2),
+        file="api-2027.json",
     )
-    sources = [(s.name, s.checked) for s in again.providers["acme"].sources]
+    sources = [(s.id, s.file, s.as_of) for s in again.providers["acme"].sources]
     assert sources == [
-        ("Acme docs", datetime.date(2026, 1, 1)),
-        (MODELS_DEV_SOURCE, datetime.date(2027, 1, 2)),
+        ("models-dev", "api-2027.json", datetime.date(2027, 1, 2)),
+        ("acme-docs", None, datetime.date(2026, 1, 1)),
     ]
 
 
@@ -306,7 +299,7 @@ def test_a_source_provider_with_nothing_to_import_leaves_the_known_manifest_alon
     known: Registry,
 ) -> None:
     data = {"acme-cloud": {"id": "acme-cloud", "env": [], "models": {}}}
-    result = import_models_dev(data, known=known, checked=CHECKED)
+    result = import_models_dev(data, known=known, as_of=CHECKED)
     assert result.providers == {}
     assert result.skipped == [("acme-cloud", "no model could be imported")]
 
@@ -357,14 +350,7 @@ LL_MODELS: list[tuple[str, dict[str, Any]]] = [
     ),
     ("long-out", {"context_window": 128000, "price": {"input": D("0.3"), "output": D("1.2")}}),
     ("pricey", {"context_window": 32000, "max_output_tokens": 8000}),
-    (
-        "embed-small",
-        {
-            "mode": "embedding",
-            "context_window": 8191,
-            "price": {"input": D("0.02"), "output": D(0)},
-        },
-    ),
+    ("embed-small", {"mode": "embedding", "context_window": 8191, "price": {"input": D("0.02")}}),
     ("voice-1", {"mode": "audio_speech"}),
 ]
 
@@ -377,15 +363,14 @@ def test_litellm_model_mapping(ll: ImportResult, model_id: str, expected: dict[s
 def test_litellm_skipped_notes_and_unmapped(ll: ImportResult) -> None:
     acme = ll.providers["acme"]
     assert list(acme.models) == [m for m, _ in LL_MODELS]
-    assert acme.sources[-1] == acme.sources[-1].model_copy(
-        update={"name": LITELLM_SOURCE, "url": None, "checked": CHECKED}
-    )
+    assert acme.sources[0].model_dump(exclude_none=True) == {**LITELLM_SOURCE, "as_of": CHECKED}
     assert ll.skipped == [("other_cloud", "no base URL in the source")]
     assert ll.notes == [
         "orphan: no litellm_provider; left out",
         "acme_ai/big-1: entry 'big-1' repeats model id 'big-1' of 'acme_ai/big-1'; kept the first",
         "acme_ai/long-out: max_output_tokens 200000 above context 128000; left out",
         "acme_ai/pricey: price input 1500 per 1M tokens is above 1000; price left out",
+        "acme_ai/embed-small: price output of 0 taken for not published; left out",
         "acme_ai/live-1: mode 'realtime' has no manifest equivalent; left out",
         "acme_ai/bucket: no mode given; left out",
         "acme_ai/bad id: model id 'bad id' is not a valid manifest model id; left out",
@@ -399,6 +384,54 @@ def test_litellm_skipped_notes_and_unmapped(ll: ImportResult) -> None:
         "output_vector_size": 1,
         "input_cost_per_character": 1,
     }
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        # A 0 on a hosted provider is "no figure": left out, and the whole price if nothing is left.
+        ({"input_cost_per_token": 0, "output_cost_per_token": 0}, {}),
+        ({"input_cost_per_token": 1e-6, "output_cost_per_token": 0}, {"price": {"input": D(1)}}),
+        # A cache read above the input price is a unit mistake in the source: dropped.
+        (
+            {
+                "input_cost_per_token": 1e-6,
+                "output_cost_per_token": 2e-6,
+                "cache_read_input_token_cost": 2e-6,
+            },
+            {"price": {"input": D(1), "output": D(2)}},
+        ),
+        # A cache write below the cache read is dropped; the read stays.
+        (
+            {
+                "input_cost_per_token": 1e-6,
+                "output_cost_per_token": 2e-6,
+                "cache_read_input_token_cost": 5e-7,
+                "cache_creation_input_token_cost": 1e-7,
+            },
+            {"price": {"input": D(1), "output": D(2), "cache_read": D("0.5")}},
+        ),
+    ],
+    ids=["all-zero", "output-zero", "cache-read-above-input", "cache-write-below-read"],
+)
+def test_litellm_import_never_writes_a_silent_zero_or_an_implausible_cache_price(
+    known: Registry, entry: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    data = {"acme_ai/m-1": {"litellm_provider": "acme_ai", "mode": "chat", **entry}}
+    result = import_litellm(data, known=known, as_of=CHECKED)
+    assert dump(result.providers["acme"].models["m-1"]) == expected
+    assert result.notes, "each dropped figure is noted"
+
+
+@pytest.mark.parametrize("model_id", ["m-1:free", "m-1-free", "free-m-1"])
+def test_a_free_variant_at_0_is_declared_free(known: Registry, model_id: str) -> None:
+    entry = {"litellm_provider": "acme_ai", "mode": "chat", "input_cost_per_token": 0}
+    entry["output_cost_per_token"] = 0
+    result = import_litellm({f"acme_ai/{model_id}": entry}, known=known, as_of=CHECKED)
+    model = result.providers["acme"].models[model_id]
+    assert model.free == "litellm lists it at 0 and its id names it free"
+    assert model.price is not None
+    assert (model.price.input, model.price.output) == (0, 0)
 
 
 def test_litellm_shape_errors() -> None:
@@ -454,7 +487,7 @@ def _synthetic_known(data: Mapping[str, Any]) -> Registry:
 
 def test_litellm_snapshot_round_trips_exactly() -> None:
     data = snapshot("litellm-model-prices.json")
-    result = import_litellm(data, known=_synthetic_known(data), checked=CHECKED)
+    result = import_litellm(data, known=_synthetic_known(data), as_of=CHECKED)
     exported = export_litellm(Registry(result.providers, {}))
     notes: dict[str, list[str]] = {}
     for note in result.notes:
@@ -481,6 +514,8 @@ def test_litellm_snapshot_round_trips_exactly() -> None:
         got = exported[out_key]
         want_prices = {k: v for k, v in entry.items() if _LL_PRICE.fullmatch(k)}
         got_prices = {k: v for k, v in got.items() if _LL_PRICE.fullmatch(k)}
+        if any("of 0 taken for not published" in n for n in notes.get(where, [])):
+            want_prices = {k: v for k, v in want_prices.items() if v != 0}
         if any("price left out" in n for n in notes.get(where, [])):
             assert got_prices == {}, key
             excused += 1
@@ -510,7 +545,7 @@ def test_snapshot_import_passes_validate(
     name: str, importer: Any, builtin: Registry, tmp_path: Path
 ) -> None:
     data = snapshot(name)
-    result: ImportResult = importer(data, known=builtin, checked=CHECKED)
+    result: ImportResult = importer(data, known=builtin, as_of=CHECKED)
     assert result.providers
     written = write_manifests(result, tmp_path)
     report = validate_dir(tmp_path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +48,11 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, str], dict[str, Any]]] = [
         {"provider_id": "wandb", "model": LLAMA8, "api_key": None, "key_source": None},
     ),
     (
-        "seed 70B alias",
+        "seed 70B alias, retired: metadata only",
         "wandb/Llama-3.1-70B-Instruct",
+        {"include_retired": True},
         {},
-        {},
-        {"provider_id": "wandb", "model": "meta-llama/Llama-3.1-70B-Instruct"},
+        {"provider_id": "wandb", "model": "meta-llama/Llama-3.1-70B-Instruct", "retired": True},
     ),
     (
         "seed Mistral, no price",
@@ -219,7 +221,7 @@ def test_model_info_carries_the_table_entry(builtin: Registry) -> None:
     info = resolve("wandb/Llama-3.1-8B-Instruct", registry=builtin).model_info
     assert info is not None
     assert (info.context_window, str(info.price.input), str(info.price.output)) == (  # type: ignore[union-attr]
-        128000,
+        131072,
         "0.22",
         "0.22",
     )
@@ -455,3 +457,53 @@ def test_groq_real_base_variants_are_trusted(
         assert builtin.providers_for_base(base) == ("groq",)
         res = resolve("llama-3.3-70b-versatile", api_base=base, registry=builtin)
         assert (res.provider_id, res.api_key) == ("groq", "gsk-test-key-000000000000000000")
+
+
+LIFECYCLE = (
+    "  past:\n"
+    "    status: deprecated\n    deprecated_on: 2026-01-01\n    retired_on: 2026-02-01\n"
+    "    replacement: new\n"
+    "    price: {input: 1, output: 2}\n"
+    "    price_history: [{until: 2026-01-15, input: 3, output: 6}]\n"
+    "  soon:\n    status: ga\n    retired_on: 2999-01-01\n"
+    "  new: {price: {input: 1, output: 1}}\n"
+)
+
+
+@pytest.fixture
+def lifecycle(dropin: Path) -> Registry:
+    (dropin / "acme.yaml").write_text(manifest_text("acme", LIFECYCLE))
+    return load_registry([dropin], builtin=False, env=False)
+
+
+def test_a_passed_retirement_date_retires_a_deprecated_model(lifecycle: Registry) -> None:
+    with pytest.raises(RetiredModelError, match=r"retired on 2026-02-01.*acme/new") as info:
+        resolve("acme/past", api_key=KEY, registry=lifecycle)
+    assert info.value.retired_on == "2026-02-01"
+
+
+def test_a_retirement_ahead_warns_on_every_call(lifecycle: Registry) -> None:
+    for _ in range(2):  # a warned result is not memoised, so the second call warns too
+        with pytest.warns(DeprecatedModelWarning, match="retired on 2999-01-01"):
+            resolve("acme/soon", api_key=KEY, registry=lifecycle)
+
+
+def test_include_retired_gives_metadata_and_past_costs(lifecycle: Registry) -> None:
+    res = resolve("acme/past", api_key=KEY, registry=lifecycle, include_retired=True)
+    assert res.retired
+    assert res.model_info is not None
+    assert res.model_info.replacement == "new"
+    assert res.cost(input_tokens=10**6, at=datetime.date(2026, 1, 10)) == Decimal(3)
+    assert res.cost(input_tokens=10**6, at=datetime.date(2026, 1, 31)) == Decimal(1)
+    for at in (None, datetime.date(2026, 2, 1), datetime.date(2026, 6, 1)):
+        with pytest.raises(RetiredModelError, match="acme/new"):
+            res.cost(input_tokens=10**6, at=at)
+    with pytest.raises(RetiredModelError, match="acme/new"):
+        res.build_request({"messages": [{"role": "user", "content": "hi"}]})
+    assert not resolve("acme/new", registry=lifecycle, include_retired=True).retired
+
+
+def test_include_retired_does_not_leak_into_later_calls(lifecycle: Registry) -> None:
+    resolve("acme/past", api_key=KEY, registry=lifecycle, include_retired=True)
+    with pytest.raises(RetiredModelError):
+        resolve("acme/past", api_key=KEY, registry=lifecycle)
