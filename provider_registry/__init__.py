@@ -32,6 +32,7 @@ from ._errors import (
     RegistryError,
     RetiredModelError,
     ServerError,
+    SourceError,
     UnknownModelError,
     UnknownProviderError,
 )
@@ -127,6 +128,7 @@ __all__ = [
     "SendAs",
     "ServerError",
     "Source",
+    "SourceError",
     "UnknownModelError",
     "UnknownProviderError",
     "acompletion",

@@ -62,6 +62,7 @@ __all__ = [
     "RegistryError",
     "RetiredModelError",
     "ServerError",
+    "SourceError",
     "UnknownModelError",
     "UnknownProviderError",
 ]
@@ -207,6 +208,10 @@ class InvalidParameterError(RegistryError, ValueError):
 
 class CommandError(RegistryError):
     """A `registry` command refused its input: an existing file, a page it may not overwrite."""
+
+
+class SourceError(RegistryError, ValueError):
+    """Another catalog (for audit or sync) could not be read, or is not of the kind named."""
 
 
 class InvalidRequestError(RegistryError, ValueError):

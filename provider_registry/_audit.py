@@ -1,0 +1,210 @@
+"""``registry audit``: the catalog compared with other catalogs, model by model.
+
+For every provider and model both sides know, it reports each figure that differs (the four rates,
+the context window, the output limit) with both values and the relative difference; lifecycle
+conflicts (the other side says the model is deprecated or past its retirement date while we say it
+is usable); and the models one side lists and the other lacks. A difference on a figure the
+manifest pins by hand is *explained*: shown with the reason, and not counted as drift.
+
+What counts, and what does not:
+- Our retired models are history: their figures and absence elsewhere are not compared.
+- The other side's entries retired by a passed date are not "missing here".
+- A 0 on the other side where we have no figure is the other side's "not published", as ours is.
+- A figure the other side does not give is not a difference.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ._sources import LIMITS, RATES, Facts, Table, View
+
+if TYPE_CHECKING:
+    from ._manifest import Model, Provider
+    from ._registry import Registry
+
+__all__ = ["AuditReport", "Finding", "audit"]
+
+REPORT_VERSION = 1
+USABLE = ("ga", "experimental", "unverified")
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One thing that differs between our catalog and another."""
+
+    kind: str
+    """"figure" (a value differs), "lifecycle", "missing_here" (they list it, we do not) or
+    "missing_there" (we list it, they do not)."""
+    source: str
+    """The other catalog's kind (litellm, models.dev, genai-prices)."""
+    provider: str
+    model: str
+    """Our model id; for missing_here, the other catalog's."""
+    field: str | None = None
+    ours: str | None = None
+    theirs: str | None = None
+    relative: float | None = None
+    """(theirs - ours) / ours, for a figure both sides give and ours is not 0."""
+    explained: str | None = None
+    """The manifest's reason for a figure set by hand; an explained finding is not drift."""
+    their_id: str | None = None
+    """The other catalog's entry, where its id differs from ours."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditReport:
+    sources: list[dict[str, str]]
+    findings: list[Finding]
+    compared: int
+    """Model pairs compared (models both sides know)."""
+
+    @property
+    def drift(self) -> list[Finding]:
+        return [f for f in self.findings if f.explained is None]
+
+    def count(self, kind: str, *, explained: bool = False) -> int:
+        return sum(f.kind == kind and (f.explained is not None) == explained for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--format json`` document; its keys are stable (version 1)."""
+        kinds = ("figure", "lifecycle", "missing_here", "missing_there")
+        return {
+            "version": REPORT_VERSION,
+            "sources": self.sources,
+            "compared": self.compared,
+            "drift": bool(self.drift),
+            "counts": {k: self.count(k) for k in kinds},
+            "explained": {k: self.count(k, explained=True) for k in kinds},
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def audit(
+    registry: Registry,
+    tables: Iterable[Table],
+    *,
+    providers: Iterable[str] | None = None,
+    tolerance: float = 0.0,
+    today: datetime.date | None = None,
+) -> AuditReport:
+    """Compare ``registry`` with each of ``tables``; ``providers`` narrows to those ids, and a
+    relative difference within ``tolerance`` (0.05 is 5%) is not reported."""
+    when = today or datetime.date.today()
+    wanted = None if providers is None else set(providers)
+    findings: list[Finding] = []
+    sources: list[dict[str, str]] = []
+    compared = 0
+    for table in tables:
+        sources.append(
+            {"kind": table.kind, "location": table.label, "as_of": table.as_of.isoformat()}
+        )
+        for pid, view in sorted(table.views.items()):
+            if wanted is not None and pid not in wanted:
+                continue
+            n, found = _provider(registry.provider(pid), view, table.kind, tolerance, when)
+            compared += n
+            findings += found
+    return AuditReport(sources, findings, compared)
+
+
+def _provider(
+    p: Provider, view: View, kind: str, tolerance: float, today: datetime.date
+) -> tuple[int, list[Finding]]:
+    found: list[Finding] = []
+    matched: set[str] = set()
+    compared = 0
+    for model_id, m in p.models.items():
+        theirs = view.find(model_id, m.aliases)
+        if m.status == "retired":
+            if theirs is not None:
+                matched.add(theirs)
+            continue
+        if theirs is None:
+            found.append(Finding("missing_there", kind, p.id, model_id))
+            continue
+        matched.add(theirs)
+        compared += 1
+        facts = view.models[theirs]
+        other = theirs if theirs != model_id else None
+        for field, ours, value in _figures(m, facts):
+            rel = _relative(ours, value)
+            if ours == value or (rel is not None and abs(rel) <= tolerance):
+                continue
+            pin = "price" if field in RATES else field
+            found.append(
+                Finding(
+                    "figure",
+                    kind,
+                    p.id,
+                    model_id,
+                    field,
+                    None if ours is None else str(ours),
+                    str(value),
+                    rel,
+                    m.pinned.get(pin),  # type: ignore[call-overload]
+                    other,
+                )
+            )
+        conflict = _lifecycle(m, facts, today)
+        if conflict is not None:
+            ours_text, theirs_text = conflict
+            found.append(
+                Finding(
+                    "lifecycle",
+                    kind,
+                    p.id,
+                    model_id,
+                    "status",
+                    ours_text,
+                    theirs_text,
+                    None,
+                    m.pinned.get("lifecycle"),
+                    other,
+                )
+            )
+    for their_id, facts in view.models.items():
+        gone = facts.retired_on is not None and facts.retired_on <= today
+        if their_id not in matched and not gone:
+            found.append(Finding("missing_here", kind, p.id, their_id))
+    return compared, found
+
+
+def _figures(m: Model, facts: Facts) -> Iterable[tuple[str, Decimal | int | None, Decimal | int]]:
+    for field in RATES:
+        value = getattr(facts, field)
+        ours = None if m.price is None else getattr(m.price, field)
+        if value is None or (value == 0 and ours is None):
+            continue
+        yield field, ours, value
+    for field in LIMITS:
+        value = getattr(facts, field)
+        if value is not None:
+            yield field, getattr(m, field), value
+
+
+def _relative(ours: Decimal | int | None, theirs: Decimal | int) -> float | None:
+    if ours is None or ours == 0:
+        return None
+    return float((Decimal(theirs) - Decimal(ours)) / Decimal(ours))
+
+
+def _lifecycle(m: Model, facts: Facts, today: datetime.date) -> tuple[str, str] | None:
+    """(ours, theirs) when the other side says the model is past its end, or deprecated, and we
+    say it is usable (or deprecated with no passed retirement)."""
+    ours: str = m.status
+    if m.retired_on is not None:
+        ours += f", retires {m.retired_on}" if m.retired_on > today else f", retired {m.retired_on}"
+    ours_retired = m.retired_on is not None and m.retired_on <= today
+    if facts.retired_on is not None and facts.retired_on <= today and not ours_retired:
+        return ours, f"retired on {facts.retired_on}"
+    if facts.deprecated and m.status in USABLE:
+        return ours, "deprecated"
+    return None

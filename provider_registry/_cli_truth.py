@@ -1,0 +1,218 @@
+"""`registry audit` and `registry sync`: the catalog against other catalogs, and figures taken
+from them. The readers, the audit and ruamel.yaml are imported inside the handlers."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import difflib
+import json
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from ._audit import AuditReport
+    from ._registry import Registry
+    from ._sources import Table
+    from ._yaml import Document
+
+__all__ = ["add_commands"]
+
+Handler = Callable[[argparse.Namespace, TextIO], int]
+_KINDS = ("litellm", "models.dev", "genai-prices")
+
+
+def add_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> dict[str, Handler]:
+    """Add this module's subcommands to `sub`; return their handlers by command name."""
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser(
+        "audit",
+        parents=[common],
+        formatter_class=fmt,
+        help="compare the catalog with LiteLLM, models.dev or genai-prices",
+        description="Compare every provider and model the loaded registry shares with other\n"
+        "catalogs: figures that differ (rates, context window, output limit) with both values\n"
+        "and the relative difference, lifecycle conflicts (the other side says deprecated or\n"
+        "retired while we say usable), and models one side lists and the other lacks.\n"
+        "Providers map through the manifests' interop names. A difference on a figure the\n"
+        "manifest pins by hand is shown with its reason and is not drift.\n"
+        "Exit 0 when nothing drifts, 1 when something does or a catalog cannot be read.",
+        epilog="examples:\n"
+        "  registry audit --against litellm model_prices_and_context_window.json\n"
+        "  registry audit --against litellm prices.json --against genai-prices genai.json"
+        " --provider openai\n"
+        "  registry audit --against models.dev https://models.dev/api.json --format json\n"
+        "  registry audit --against litellm prices.json --tolerance 0.01 --format github",
+    )
+    _against(p, "--against", "compare with this catalog (repeatable)", append=True)
+    _common_truth(p)
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="text (default), json (version 1, stable keys), or github annotations",
+    )
+    p.add_argument(
+        "--tolerance",
+        type=_fraction,
+        default=0.0,
+        metavar="FRACTION",
+        help="leave out relative differences up to this (0.01 is 1%%; default 0)",
+    )
+    p.add_argument(
+        "--all", action="store_true", help="also list the differences the manifests explain"
+    )
+    return {"audit": _cmd_audit}
+
+
+def _against(p: argparse.ArgumentParser, flag: str, help: str, *, append: bool) -> None:
+    p.add_argument(
+        flag,
+        nargs=2,
+        action="append" if append else "store",
+        required=True,
+        metavar=("KIND", "FILE|URL"),
+        help=f"{help}; KIND is one of {', '.join(_KINDS)}",
+    )
+
+
+def _common_truth(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--provider",
+        action="append",
+        default=None,
+        metavar="ID",
+        help="only this provider (repeatable)",
+    )
+    p.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the date of the catalogs' data (default: a file's modification date, or today "
+        "for a URL)",
+    )
+
+
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a tolerance; write e.g. 0.01 for 1%")
+    return value
+
+
+def _tables(args: argparse.Namespace, pairs: list[list[str]]) -> tuple[Registry, list[Table]]:
+    from ._errors import SourceError, UnknownProviderError
+    from ._registry import load_registry
+    from ._sources import KINDS, load_table
+
+    registry = load_registry(args.path)
+    for pid in args.provider or ():
+        if pid not in registry:
+            near = difflib.get_close_matches(pid, list(registry.providers), n=3)
+            raise UnknownProviderError(pid, near)
+    tables = []
+    for kind, location in pairs:
+        if kind not in KINDS:
+            raise SourceError(
+                f"unknown catalog kind {kind!r}", hint=f"use one of {', '.join(KINDS)}"
+            )
+        print(f"registry: reading {kind} from {location} ...", file=sys.stderr)
+        tables.append(load_table(kind, location, registry, as_of=args.as_of))
+    return registry, tables
+
+
+def _cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
+    from ._audit import audit
+
+    registry, tables = _tables(args, args.against)
+    report = audit(registry, tables, providers=args.provider, tolerance=args.tolerance)
+    if args.format == "json":
+        json.dump(report.to_dict(), out, indent=2)
+        out.write("\n")
+    elif args.format == "github":
+        _github(report, registry, out)
+    else:
+        _text(report, out, everything=args.all)
+    return 1 if report.drift else 0
+
+
+_TITLES = {
+    "figure": "figures that differ",
+    "lifecycle": "lifecycle conflicts",
+    "missing_here": "listed there, not here",
+    "missing_there": "listed here, not there",
+}
+
+
+def _text(report: AuditReport, out: TextIO, *, everything: bool) -> None:
+    for kind, title in _TITLES.items():
+        rows = [
+            f for f in report.findings if f.kind == kind and (everything or f.explained is None)
+        ]
+        if not rows:
+            continue
+        print(f"{title} ({len(rows)}):", file=out)
+        table = [
+            (
+                f.source,
+                f"{f.provider}/{f.model}",
+                f.field or "",
+                f.ours or ("-" if kind == "figure" else ""),
+                f.theirs or "",
+                "" if f.relative is None else f"{f.relative:+.1%}",
+                f"set by hand: {f.explained}"
+                if f.explained
+                else (f"as {f.their_id}" if f.their_id else ""),
+            )
+            for f in rows
+        ]
+        widths = [max(len(r[i]) for r in table) for i in range(6)]
+        for r in table:
+            cells = [r[i].ljust(widths[i]) for i in range(6)] + [r[6]]
+            print("  " + "  ".join(cells).rstrip(), file=out)
+        print(file=out)
+    counts = ", ".join(f"{report.count(k)} {t.split(',')[0]}" for k, t in _TITLES.items())
+    explained = sum(f.explained is not None for f in report.findings)
+    verdict = "no drift" if not report.drift else f"{len(report.drift)} findings"
+    print(
+        f"{report.compared} models compared: {verdict} ({counts}); {explained} explained "
+        "by the manifests" + ("" if everything else " (--all lists them)"),
+        file=out,
+    )
+
+
+def _github(report: AuditReport, registry: Registry, out: TextIO) -> None:
+    from ._collect import located
+    from ._loader import parse_document
+
+    docs: dict[str, Document | None] = {}
+    for f in report.drift:
+        file = registry.files.get(f.provider, "")
+        if file not in docs:
+            try:
+                with open(file, "rb") as handle:
+                    docs[file] = parse_document(handle.read(), file)
+            except (OSError, ValueError):
+                docs[file] = None
+        path: tuple[str | int, ...] = (
+            ("models", f.model) if f.kind != "missing_here" else ("models",)
+        )
+        where = located(docs[file], file, path, "")
+        text = f"{f.source}: {_TITLES[f.kind]}: {f.provider}/{f.model}"
+        if f.field:
+            text += f" {f.field}: ours {f.ours or '-'}, theirs {f.theirs}"
+        print(f"::warning file={file},line={where.line or 1}::{text}", file=out)
+    print(f"{len(report.drift)} findings", file=out)
