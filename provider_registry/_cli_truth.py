@@ -47,7 +47,7 @@ def add_commands(
         "  registry audit --against models.dev https://models.dev/api.json --format json\n"
         "  registry audit --against litellm prices.json --tolerance 0.01 --format github",
     )
-    _against(p, "--against", "compare with this catalog (repeatable)", append=True)
+    _against(p, "--against", "compare with this catalog (repeatable)", append=True, dest="against")
     _common_truth(p)
     p.add_argument(
         "--format",
@@ -65,12 +65,34 @@ def add_commands(
     p.add_argument(
         "--all", action="store_true", help="also list the differences the manifests explain"
     )
-    return {"audit": _cmd_audit}
+
+    p = sub.add_parser(
+        "sync",
+        parents=[common],
+        formatter_class=fmt,
+        help="update the manifests' figures from a newer catalog, in place",
+        description="Take the figures a newer catalog supplies into the manifests it maps to:\n"
+        "rates, context window, output limit, and lifecycle dates. Figures pinned by hand stay;\n"
+        "a changed price moves the old one into price_history with the day it ended; a passed\n"
+        "retirement date makes the model retired. Comments and layout are kept (ruamel.yaml,\n"
+        "the `sync` extra). Prints a diff; every file is validated before any is written.\n"
+        "Exit 0 when done (or nothing changes), 1 when a catalog cannot be read or a result\n"
+        "would not validate.",
+        epilog="examples:\n"
+        "  registry sync --from litellm model_prices_and_context_window.json --dry-run\n"
+        "  registry sync --from genai-prices genai.json --provider openai --as-of 2026-11-10\n"
+        "  registry sync --from models.dev https://models.dev/api.json --path my-providers/",
+    )
+    _against(p, "--from", "take figures from this catalog", append=False, dest="source")
+    _common_truth(p)
+    p.add_argument("--dry-run", action="store_true", help="print the diff; write nothing")
+    return {"audit": _cmd_audit, "sync": _cmd_sync}
 
 
-def _against(p: argparse.ArgumentParser, flag: str, help: str, *, append: bool) -> None:
+def _against(p: argparse.ArgumentParser, flag: str, help: str, *, append: bool, dest: str) -> None:
     p.add_argument(
         flag,
+        dest=dest,
         nargs=2,
         action="append" if append else "store",
         required=True,
@@ -216,3 +238,27 @@ def _github(report: AuditReport, registry: Registry, out: TextIO) -> None:
             text += f" {f.field}: ours {f.ours or '-'}, theirs {f.theirs}"
         print(f"::warning file={file},line={where.line or 1}::{text}", file=out)
     print(f"{len(report.drift)} findings", file=out)
+
+
+def _cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
+    from ._sync import sync
+
+    registry, tables = _tables(args, [args.source])
+    result = sync(registry, tables[0], providers=args.provider)
+    if result.texts:
+        out.write(result.diff())
+    kept = [c for c in result.changes if c.kept]
+    for c in kept:
+        print(
+            f"kept {c.provider}/{c.model} {c.field} {c.old} (source: {c.new}): {c.kept}", file=out
+        )
+    files = len(result.texts)
+    verb = "would change" if args.dry_run else "changed"
+    print(
+        f"{len(result.made)} figures {verb} in {files} file{'s' * (files != 1)}; "
+        f"{len(kept)} kept as they are",
+        file=out,
+    )
+    if not args.dry_run:
+        result.write()
+    return 0

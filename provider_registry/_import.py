@@ -510,7 +510,7 @@ def _md_decimal(value: Any) -> Decimal | None:
     if not _number(value):
         return None
     try:
-        return _tidy(Decimal(str(value)))
+        return _tidy(_float_decimal(value))
     except InvalidOperation:
         return None
 
@@ -759,13 +759,19 @@ def import_litellm(
 
 
 def _ll_decimal(value: Any) -> Decimal | None:
-    """USD per token to USD per 1M tokens, exactly: the float's shortest repr, scaled."""
+    """USD per token to USD per 1M tokens, exactly: the float to 15 significant digits (all a
+    double holds; past them, 3.2000000000000003e-06 is float noise on 3.2e-06), scaled."""
     if not _number(value):
         return None
     try:
-        return _tidy(Decimal(repr(value)) * _MILLION)
+        return _tidy(_float_decimal(value) * _MILLION)
     except InvalidOperation:
         return None
+
+
+def _float_decimal(value: int | float) -> Decimal:
+    """A JSON number as the decimal it was meant to be: at most 15 significant digits."""
+    return Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)
 
 
 def _ll_model(run: _Run, where: str, e: Mapping[str, Any]) -> dict[str, Any] | None:

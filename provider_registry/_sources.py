@@ -250,10 +250,13 @@ def _litellm(
         if model_id in models and key != f"{provider}/{model_id}":
             continue  # "provider/id" is the entry LiteLLM itself prefers over a bare "id"
         rates = {field: _ll_decimal(e.get(k)) for k, field in _LL.items()}
+        window, most = _count(e.get("max_input_tokens")), _count(e.get("max_output_tokens"))
         models[model_id] = _facts(
             rates,
-            context_window=_count(e.get("max_input_tokens")),
-            max_output_tokens=_count(e.get("max_output_tokens")),
+            context_window=window,
+            # LiteLLM copies the context window into max_output_tokens where a provider has no
+            # separate output limit; that copy is not an output limit.
+            max_output_tokens=None if most == window else most,
             retired_on=_date(e["deprecation_date"]) if e.get("deprecation_date") else None,
         )
     return found, unmapped
