@@ -79,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="examples:\n"
         "  registry show wandb/Llama-3.1-8B-Instruct --param project=team/proj\n"
         "  registry show Llama-3.1-8B-Instruct --api-base https://api.inference.wandb.ai/v1\n"
-        "  registry show gpt-4o --json",
+        "  registry show gpt-5.2 --json",
     )
     p.add_argument("model")
     p.add_argument("--provider", help="provider id or alias (skips detection)")

@@ -88,8 +88,8 @@ def add_commands(
         "null), rounded_usd (decimal text or null), unknown_reason (text, null when known).",
         epilog="examples:\n"
         "  registry cost wandb/Llama-3.1-8B-Instruct --input-tokens 1000 --output-tokens 500\n"
-        "  registry cost gpt-4o --input-tokens 1000 --cached-tokens 400 --output-tokens 100\n"
-        "  registry cost gpt-4o --input-tokens 1000 --output-tokens 500 --at 2025-01-15 --json",
+        "  registry cost gpt-5.2 --input-tokens 1000 --cached-tokens 400 --output-tokens 100\n"
+        "  registry cost gemini-2.5-pro --input-tokens 1000 --at 2026-06-01 --json",
     )
     p.add_argument("model", metavar="MODEL")
     p.add_argument("--input-tokens", type=_count, required=True, metavar="N")

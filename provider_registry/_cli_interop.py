@@ -87,7 +87,7 @@ def add_commands(
         "  registry export --format json -o catalog.json\n"
         "  registry export --format litellm > litellm-models.json\n"
         "  registry export --format litellm-proxy --model wandb/Llama-3.1-8B-Instruct"
-        " --model gpt-4o",
+        " --model gpt-5.2",
     )
     p.add_argument("--format", choices=_FORMATS, required=True)
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")

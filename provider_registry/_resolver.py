@@ -285,7 +285,7 @@ def resolve(
     base URL's): when one of them has changed since, the call resolves afresh, so the
     environment always wins. A hit returns the same immutable Resolution.
 
-    >>> resolve("gpt-4o").provider_id
+    >>> resolve("gpt-5.2").provider_id
     'openai'
     """
     reg = registry if registry is not None else default_registry()

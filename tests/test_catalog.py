@@ -158,9 +158,9 @@ def test_wandb_retired_names_their_replacement(builtin: Registry) -> None:
 
 # (model string, $ in, $ out per 1M, cost of 1,000 in + 1,000 out)
 REFERENCE_PRICES = [
-    ("gpt-4o", "2.5", "10", Decimal("0.0125")),
+    ("gpt-5.2", "1.75", "14", Decimal("0.01575")),
     ("wandb/Llama-3.1-8B-Instruct", "0.22", "0.22", Decimal("0.00044")),
-    ("claude-sonnet-4-5", "3", "15", Decimal("0.018")),
+    ("claude-sonnet-4-6", "3", "15", Decimal("0.018")),
     ("claude-haiku-4-5", "1", "5", Decimal("0.006")),
     ("claude-opus-4-1", "15", "75", Decimal("0.09")),
 ]
@@ -178,10 +178,12 @@ def test_reference_prices(
     assert res.cost(input_tokens=1000, output_tokens=1000) == cost
 
 
-def test_cached_input_price_gpt_4o(builtin: Registry) -> None:
-    # 10,000 prompt tokens of which 8,000 cached at $1.25, 2,000 fresh at $2.50, 500 out at $10.
-    res = resolve("gpt-4o", registry=builtin)
-    assert res.cost(input_tokens=10_000, cached_tokens=8_000, output_tokens=500) == Decimal("0.02")
+def test_cached_input_price_gpt_5_2(builtin: Registry) -> None:
+    # 10,000 prompt tokens of which 8,000 cached at $0.175, 2,000 fresh at $1.75, 500 out at $14.
+    res = resolve("gpt-5.2", registry=builtin)
+    assert res.cost(input_tokens=10_000, cached_tokens=8_000, output_tokens=500) == Decimal(
+        "0.0119"
+    )
 
 
 def test_seed_mistral_has_no_price(builtin: Registry) -> None:
@@ -189,16 +191,29 @@ def test_seed_mistral_has_no_price(builtin: Registry) -> None:
     assert res.cost(input_tokens=1000, output_tokens=1000) is None
 
 
-def test_tiered_price_gemini_2_5_pro(builtin: Registry) -> None:
-    res = resolve("gemini-2.5-pro", registry=builtin)
+def test_tiered_price_gemini_3_1_pro(builtin: Registry) -> None:
+    res = resolve("gemini-3.1-pro-preview", registry=builtin)
     assert res.provider_id == "gemini"
-    # At or below 200k prompt tokens: $1.25 in, $10 out, $0.125 cached.
-    assert res.cost(input_tokens=200_000, output_tokens=1_000) == Decimal("0.26")
-    # Above 200k the whole request is at $2.50 in, $15 out, $0.25 cached.
-    assert res.cost(input_tokens=200_001, output_tokens=1_000) == Decimal("0.5150025")
+    # At or below 200k prompt tokens: $2 in, $12 out, $0.20 cached.
+    assert res.cost(input_tokens=200_000, output_tokens=1_000) == Decimal("0.412")
+    # Above 200k the whole request is at $4 in, $18 out, $0.40 cached.
+    assert res.cost(input_tokens=200_001, output_tokens=1_000) == Decimal("0.818004")
     assert res.cost(input_tokens=300_000, cached_tokens=100_000, output_tokens=2_000) == Decimal(
-        "0.555"
+        "0.876"
     )
+
+
+def test_retired_tiered_model_is_refused_but_priceable(builtin: Registry) -> None:
+    # Gemini 2.5 Pro was retired on 2026-12-01 (LiteLLM 1.110.2's deprecation_date): a request is
+    # refused, and a request made before then is still priced at its two tiers.
+    with pytest.raises(RetiredModelError, match="retired on 2026-12-01"):
+        resolve("gemini-2.5-pro", registry=builtin)
+    res = resolve("gemini-2.5-pro", registry=builtin, include_retired=True)
+    before = datetime.date(2026, 11, 30)
+    assert res.cost(input_tokens=200_000, output_tokens=1_000, at=before) == Decimal("0.26")
+    assert res.cost(input_tokens=200_001, output_tokens=1_000, at=before) == Decimal("0.5150025")
+    with pytest.raises(RetiredModelError):
+        res.cost(input_tokens=1, at=datetime.date(2026, 12, 1))
 
 
 def test_coverage(builtin: Registry) -> None:

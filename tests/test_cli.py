@@ -49,14 +49,14 @@ def test_show_text_masks_the_key() -> None:
 
 def test_show_json_has_stable_keys() -> None:
     out = io.StringIO()
-    assert main(["show", "gpt-4o", "--json"], out=out) == 0
+    assert main(["show", "gpt-5.2", "--json"], out=out) == 0
     data = json.loads(out.getvalue())
     assert set(data) == {
         "provider", "model", "dialect", "api_base", "api_key", "key_source", "params",
         "model_info",
     }  # fmt: skip
-    assert (data["provider"], data["model"], data["api_key"]) == ("openai", "gpt-4o", None)
-    price = {"input": "2.5", "output": "10", "cache_read": "1.25", "tiers": []}
+    assert (data["provider"], data["model"], data["api_key"]) == ("openai", "gpt-5.2", None)
+    price = {"input": "1.75", "output": "14", "cache_read": "0.175", "tiers": []}
     assert data["model_info"]["price"] == price
 
 

@@ -86,7 +86,7 @@ def test_list_table_is_aligned_sorted_and_summarised(capsys: pytest.CaptureFixtu
     assert len(rows) == total
     assert summary == f"{total} models from {len(reg.providers)} providers"
     gpt4o = next(r for r in rows if r[:2] == ["openai", "gpt-4o"])
-    assert gpt4o[2:] == ["chat", "128,000", "16,384", "2.50", "10.00", "ga"]
+    assert gpt4o[2:] == ["chat", "128,000", "16,384", "2.50", "10.00", "deprecated"]
 
 
 # (--provider value, provider id expected in every row)

@@ -414,14 +414,14 @@ def test_anthropic_dialect_against_the_local_server(server: FakeProvider) -> Non
         {"role": "user", "content": "Hi"},
     ]
     # A call-time api_base is not Anthropic's own host: the key must be passed explicitly.
-    reply = completion("claude-sonnet-4-5", messages, api_base=f"{server.url}/v1", api_key=key)
+    reply = completion("claude-sonnet-4-6", messages, api_base=f"{server.url}/v1", api_key=key)
     (got,) = server.received
     assert (got.method, got.path) == ("POST", "/v1/messages")
     assert got.headers["x-api-key"] == key
     assert "authorization" not in got.headers
     assert got.headers["anthropic-version"] == "2023-06-01"
     assert got.body == {
-        "model": "claude-sonnet-4-5",
+        "model": "claude-sonnet-4-6",
         "system": "Be brief.",
         "messages": [{"role": "user", "content": "Hi"}],
         "max_tokens": 4096,

@@ -70,8 +70,8 @@ def test_usage_shapes() -> None:
 
 
 def test_resolution_cost_uses_the_manifest(builtin: Registry) -> None:
-    res = resolve("gpt-4o", registry=builtin)
-    assert res.cost(input_tokens=1_000_000, output_tokens=1_000_000) == Decimal("12.5")
-    assert res.cost(input_tokens=1000, cached_tokens=1000) == Decimal("0.00125")
+    res = resolve("gpt-5.2", registry=builtin)
+    assert res.cost(input_tokens=1_000_000, output_tokens=1_000_000) == Decimal("15.75")
+    assert res.cost(input_tokens=1000, cached_tokens=1000) == Decimal("0.000175")
     seed = resolve("wandb/Mistral-7B-Instruct-v0.1", registry=builtin)
     assert seed.cost(input_tokens=100, output_tokens=100) is None

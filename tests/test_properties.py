@@ -46,7 +46,7 @@ model_strings = st.one_of(
         st.sampled_from(["wandb", "openai", "meta-llama", "", "x"]),
         st.text(max_size=30),
     ),
-    st.sampled_from(["gpt-4o", "Llama-3.1-8B-Instruct", "wandb/", "/", "//", "gpt-"]),
+    st.sampled_from(["gpt-5.2", "Llama-3.1-8B-Instruct", "wandb/", "/", "//", "gpt-"]),
 )
 
 

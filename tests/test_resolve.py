@@ -112,10 +112,10 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, str], dict[str, Any]]] = [
     ),
     (
         "bare id owned by openai",
-        "gpt-4o",
+        "gpt-5.2",
         {},
         {"OPENAI_API_KEY": "sk-openai-test-0000000000000"},
-        {"provider_id": "openai", "model": "gpt-4o", "api_base": OPENAI},
+        {"provider_id": "openai", "model": "gpt-5.2", "api_base": OPENAI},
     ),
     (
         "owner rule for a model the table lacks",
