@@ -108,10 +108,12 @@ def assert_no_key(*texts: object) -> None:
 
 
 def assert_clean_error(exc: BaseException) -> None:
-    """A RegistryError whose every link, rendered every way, holds none of the key."""
+    """A RegistryError whose every link, rendered every way, holds none of the key, and no
+    httpx error behind it (its request carries the key's header)."""
     assert isinstance(exc, RegistryError)
     shown = "".join(traceback.format_exception(exc))
     for link in chain(exc):
+        assert isinstance(link, RegistryError), repr(link)
         assert_no_key(link, repr(link), link.args, vars(link))
     assert_no_key(shown)
 
@@ -242,6 +244,9 @@ def test_anthropic_pages_are_capped(
     server.respond(json=anthropic_page(["m0"], more=True))
     with pytest.raises(ProviderError, match="points back to an earlier page"):
         live(dropin, "acme-claude")
+    server.respond(json={"data": [{"id": "m0"}], "has_more": True})
+    with pytest.raises(ProviderError, match="has_more is true but last_id is missing"):
+        live(dropin, "acme-claude")
 
 
 # --- what is sent, and to whom --------------------------------------------------------------
@@ -279,23 +284,26 @@ def test_redirect_is_not_followed(acme: Path, server: FakeProvider, status: int)
 
 # --- every way the answer can go wrong: exit 2, one line, no key ----------------------------
 
-# (answer fields, error type, text in the message)
-FAILURES: list[tuple[dict[str, Any], type[ProviderError], str]] = [
-    ({"status": 500, "json": {"error": {"message": "boom"}}}, ServerError, "500: listing models"),
-    ({"status": 503, "body": b"<html>down</html>"}, ServerError, "<html>down</html>"),
-    ({"body": b"<html>not json</html>"}, ProviderError, "is not JSON"),
-    ({"body": b"\xff\xfe\x00garbage"}, ProviderError, "is not JSON"),
-    ({"body": b"[" * 100_000}, ProviderError, "is not JSON"),
-    ({"json": {"models": ["a"]}}, ProviderError, 'not a model list: expected {"data"'),
-    ({"json": {"data": "alpha"}}, ProviderError, "not a model list"),
-    ({"json": {"data": [{"name": "alpha"}]}}, ProviderError, "an entry has no id"),
-    ({"json": {"data": [{"id": 7}]}}, ProviderError, "an entry has no id"),
-    ({"json": "alpha"}, ProviderError, "not a model list"),
-]
+# (name, answer fields, error type, text in the message)
+FAILURES: list[tuple[str, dict[str, Any], type[ProviderError], str]] = [
+    ("500", {"status": 500, "json": {"error": {"message": "boom"}}}, ServerError,
+     "500: listing models at"),
+    ("503-html", {"status": 503, "body": b"<html>down</html>"}, ServerError, "<html>down</html>"),
+    ("500-huge", {"status": 500, "body": b"x" * 2**20}, ServerError, "Internal Server Error"),
+    ("html", {"body": b"<html>not json</html>"}, ProviderError, "is not JSON"),
+    ("binary", {"body": b"\xff\xfe\x00garbage"}, ProviderError, "is not JSON"),
+    ("deep", {"body": b"[" * 100_000}, ProviderError, "is not JSON"),
+    ("no-data", {"json": {"models": ["a"]}}, ProviderError,
+     'not a model list: expected {"data"'),
+    ("data-text", {"json": {"data": "alpha"}}, ProviderError, "not a model list"),
+    ("no-id", {"json": {"data": [{"name": "alpha"}]}}, ProviderError, "an entry has no id"),
+    ("id-number", {"json": {"data": [{"id": 7}]}}, ProviderError, "an entry has no id"),
+    ("text", {"json": "alpha"}, ProviderError, "not a model list"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("answer", "error", "text"), FAILURES, ids=[f"{a}"[:40] for a, _, _ in FAILURES]
+    ("answer", "error", "text"), [f[1:] for f in FAILURES], ids=[f[0] for f in FAILURES]
 )
 def test_bad_answers_are_clean_errors(
     acme: Path,
