@@ -43,6 +43,7 @@ from ._secrets import mask_secret, redact_headers
 
 if _TYPE_CHECKING:
     from ._client import Reply, Retry, acompletion, completion
+    from ._live import LiveReport, check_live
     from ._loader import dump_manifest, load_manifest
     from ._manifest import (
         Api,
@@ -60,10 +61,12 @@ if _TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-# Imported on first use: the client pulls in httpx, the manifest models pydantic and the loader
-# PyYAML, and a process that only resolves (from the compiled catalog) needs none of them.
+# Imported on first use: the client and the live check pull in httpx, the manifest models
+# pydantic and the loader PyYAML, and a process that only resolves (from the compiled catalog)
+# needs none of them.
 _LAZY = {
     **dict.fromkeys(["Reply", "Retry", "acompletion", "completion"], "_client"),
+    **dict.fromkeys(["LiveReport", "check_live"], "_live"),
     **dict.fromkeys(["dump_manifest", "load_manifest"], "_loader"),
     **dict.fromkeys(
         [
@@ -101,6 +104,7 @@ __all__ = [
     "DroppedParameterWarning",
     "InvalidParameterError",
     "InvalidRequestError",
+    "LiveReport",
     "LookupFailedError",
     "ManifestError",
     "ManifestWarning",
@@ -132,6 +136,7 @@ __all__ = [
     "UnknownModelError",
     "UnknownProviderError",
     "acompletion",
+    "check_live",
     "completion",
     "cost_of",
     "default_registry",

@@ -2,7 +2,8 @@
 
 A dialect says where a request goes (the path for a model's mode), how an OpenAI-shaped body
 becomes its own, and how its replies and stream events become OpenAI-shaped again, so callers
-see one shape whichever provider answers.
+see one shape whichever provider answers. It also knows where the provider lists the models it
+serves, and how that list is paged.
 """
 
 from __future__ import annotations
@@ -20,6 +21,18 @@ __all__ = ["DIALECTS", "Dialect"]
 Chunks = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
 
 
+def _ids(items: object, expected: str) -> list[str]:
+    if not isinstance(items, list):
+        raise ValueError(f"expected {expected}")
+    ids = []
+    for item in items:
+        model_id = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(model_id, str) or not model_id:
+            raise ValueError(f"expected {expected}; an entry has no id")
+        ids.append(model_id)
+    return ids
+
+
 class Dialect:
     """The OpenAI shape itself: bodies, replies and stream chunks pass through unchanged."""
 
@@ -33,6 +46,8 @@ class Dialect:
         "image_generation": "/images/generations",
         "rerank": "/rerank",
     }
+    models_path = "/models"
+    """Where, under the base URL, the provider lists the models it serves (a GET)."""
 
     def path(self, res: Resolution) -> str:
         mode = res.model_info.mode if res.model_info else "chat"
@@ -52,6 +67,21 @@ class Dialect:
 
     def chunks(self, provider: str) -> Chunks:
         return lambda event, data: [data]
+
+    def models_query(self, cursor: str | None) -> dict[str, str]:
+        """The query for the page of the model list after ``cursor`` (None: the first page)."""
+        return {}
+
+    def model_page(self, data: object) -> tuple[list[str], str | None]:
+        """The model ids in one page of the model list, and the cursor of the next page (None
+        on the last). Raises ValueError when ``data`` is not a model list.
+
+        >>> Dialect().model_page({"object": "list", "data": [{"id": "m1"}, {"id": "m2"}]})
+        (['m1', 'm2'], None)
+        """
+        # Some OpenAI-compatible servers answer with the bare list of model objects.
+        items = data.get("data") if isinstance(data, dict) else data
+        return _ids(items, '{"data": [{"id": ...}, ...]}'), None
 
 
 class AnthropicDialect(Dialect):
@@ -77,6 +107,33 @@ class AnthropicDialect(Dialect):
         from ._anthropic import StreamTranslator
 
         return StreamTranslator(provider).feed
+
+    def models_query(self, cursor: str | None) -> dict[str, str]:
+        page = {"limit": "1000"}  # the most a page may hold; the default is 20
+        if cursor is not None:
+            page["after_id"] = cursor
+        return page
+
+    def model_page(self, data: object) -> tuple[list[str], str | None]:
+        """Anthropic's pages: ``has_more`` says another follows, after ``last_id``.
+
+        >>> AnthropicDialect().model_page(
+        ...     {"data": [{"type": "model", "id": "m1"}], "has_more": True, "last_id": "m1"})
+        (['m1'], 'm1')
+        """
+        expected = '{"data": [{"id": ...}, ...], "has_more": ..., "last_id": ...}'
+        if not isinstance(data, dict):
+            raise ValueError(f"expected {expected}")
+        ids = _ids(data.get("data"), expected)
+        more = data.get("has_more", False)
+        if not isinstance(more, bool):
+            raise ValueError(f"expected {expected}; has_more is not true or false")
+        if not more:
+            return ids, None
+        cursor = data.get("last_id")
+        if not isinstance(cursor, str) or not cursor:
+            raise ValueError("has_more is true but last_id is missing")
+        return ids, cursor
 
 
 DIALECTS: dict[str, Dialect] = {"openai": Dialect(), "anthropic": AnthropicDialect()}

@@ -26,7 +26,7 @@ from ._resolver import KEY_WITHHELD
 if TYPE_CHECKING:
     from ._resolver import Resolution
 
-__all__ = ["build_request", "check_ready", "openai_client_kwargs"]
+__all__ = ["build_models_request", "build_request", "check_ready", "openai_client_kwargs"]
 
 _TOKEN_LIMIT_FIELDS = ("max_tokens", "max_completion_tokens")
 
@@ -36,13 +36,18 @@ def check_ready(res: Resolution) -> None:
     param unset."""
     if res._retired is not None:
         raise res._retired
+    _check_key(res)
+    p = res.provider
+    for name, spec in p.params.items():
+        if spec.required and name not in res.params:
+            raise MissingParameterError(p.id, name, spec.env)
+
+
+def _check_key(res: Resolution) -> None:
     p = res.provider
     if p.auth.required and res.api_key is None:
         withheld = res.key_source if res.key_source == KEY_WITHHELD else None
         raise MissingCredentialsError(p.id, p.auth.env, withheld)
-    for name, spec in p.params.items():
-        if spec.required and name not in res.params:
-            raise MissingParameterError(p.id, name, spec.env)
 
 
 def build_request(
@@ -68,14 +73,37 @@ def build_request(
     headers = {"content-type": "application/json"}
     if out.get("stream"):
         headers["accept"] = "text/event-stream"
-    if res.api_key is not None:
-        headers[p.auth.header] = p.auth.header_value(res.api_key)
-    param_headers, query, fields = _placed_params(res)
-    headers.update(param_headers)
+    query, fields = _add_credentials(res, headers)
     out.update(fields)
     return httpx.Request(
         "POST", res.api_base + dialect.path(res), params=query or None, headers=headers, json=out
     )
+
+
+def build_models_request(res: Resolution, page: Mapping[str, str] | None = None) -> httpx.Request:
+    """The GET for the provider's list of models (its dialect's list endpoint), carrying the key
+    and the provider's headers and query parameters as every request does; pure, nothing is
+    sent. ``page`` is the dialect's query for the page wanted. Parameters sent in the
+    body have no place in a GET and are left out; a required one is not demanded."""
+    _check_key(res)
+    headers = {"accept": "application/json"}
+    query, _ = _add_credentials(res, headers)
+    query.update(page or {})
+    url = res.api_base + DIALECTS[res.provider.api.dialect].models_path
+    return httpx.Request("GET", url, params=query or None, headers=headers)
+
+
+def _add_credentials(
+    res: Resolution, headers: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Add the key and the provider's headers to ``headers``; return the (query, body fields)
+    its parameters take. The one place a request gets its key."""
+    p = res.provider
+    if res.api_key is not None:
+        headers[p.auth.header] = p.auth.header_value(res.api_key)
+    param_headers, query, fields = _placed_params(res)
+    headers.update(param_headers)
+    return query, fields
 
 
 def openai_client_kwargs(res: Resolution) -> dict[str, Any]:

@@ -44,7 +44,14 @@ if TYPE_CHECKING:
 
     from ._manifest import Model, Provider
 
-__all__ = ["KEY_WITHHELD", "Resolution", "close_matches", "resolve", "resolve_split"]
+__all__ = [
+    "KEY_WITHHELD",
+    "Resolution",
+    "close_matches",
+    "resolve",
+    "resolve_provider",
+    "resolve_split",
+]
 
 KEY_WITHHELD = (
     "withheld: api_base is outside the provider's endpoints; pass api_key= or trust_api_base=True"
@@ -343,6 +350,42 @@ def resolve_split(
     if warning:
         warnings.warn(warning, DeprecatedModelWarning, stacklevel=4)
     return res, others
+
+
+def resolve_provider(
+    provider: str,
+    *,
+    api_base: str | None = None,
+    api_key: str | None = None,
+    registry: Registry | None = None,
+    trust_api_base: bool = False,
+    params: Mapping[str, Any] | None = None,
+) -> Resolution:
+    """The provider's base URL, key and parameters, resolved by the rules every model of it
+    uses (the key goes only to a trusted base), for calls about the provider itself such as
+    listing its models. The Resolution names no model: its ``model`` is empty.
+
+    >>> from provider_registry import load_registry
+    >>> reg = load_registry(builtin=False, env=False).register({"schema_version": 1,
+    ...     "id": "acme", "name": "Acme", "auth": {"env": ["ACME_API_KEY"]},
+    ...     "api": {"dialect": "openai", "base_url": "https://acme.example/v1"}})
+    >>> res = resolve_provider("acme", registry=reg, api_key="sk-test-123456789")
+    >>> res.api_base, res.model, res.key_source
+    ('https://acme.example/v1', '', 'api_key=')
+    """
+    reg = registry if registry is not None else default_registry()
+    entry = reg.entry_for_prefix(provider)
+    if entry is None:
+        raise UnknownProviderError(provider, close_matches(provider, reg.prefixes()))
+    given = params or {}
+    for name in given:
+        if name not in entry.param_names:
+            _refuse_unknown(entry, name)
+    reads: Reads = []
+    base, trusted = _base(entry, api_base, trust_api_base, reads)
+    key, source = _key(entry, api_key, trusted, reads)
+    values = _params(entry, given, reads) if (given or entry.params) else _EMPTY
+    return Resolution(entry, "", False, base, key, values, source)
 
 
 def _resolve(

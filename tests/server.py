@@ -72,6 +72,8 @@ class Answer:
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
     sse: list[tuple[str | None, str]] | None = None  # (event name, data) pairs
     delay: float = 0.0
+    body: bytes | None = None  # sent as it is, instead of json
+    no_length: bool = False  # no content-length: the body ends when the connection closes
 
 
 class FakeProvider:
@@ -127,6 +129,11 @@ def _handler(server: FakeProvider) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
             pass
 
+        def handle(self) -> None:
+            # A client that stops reading a large body (the size cap) resets the connection.
+            with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+                super().handle()
+
         def do_GET(self) -> None:
             self._serve()
 
@@ -161,10 +168,16 @@ def _handler(server: FakeProvider) -> type[BaseHTTPRequestHandler]:
                     for event, data in answer.sse
                 ).encode()
                 self.send_header("content-type", "text/event-stream")
+            elif answer.body is not None:
+                payload = answer.body
             else:
                 payload = json.dumps(answer.json if answer.json is not None else {}).encode()
                 self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(payload)))
+            if answer.no_length:
+                self.send_header("connection", "close")
+                self.close_connection = True
+            else:
+                self.send_header("content-length", str(len(payload)))
             self.end_headers()
             # The client may have given up already (the timeout test).
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
