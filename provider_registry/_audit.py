@@ -96,9 +96,10 @@ def audit(
     today: datetime.date | None = None,
 ) -> AuditReport:
     """Compare ``registry`` with each of ``tables``; ``providers`` narrows to those ids, and a
-    relative difference within ``tolerance`` (0.05 is 5%) is not reported."""
+    relative difference within ``tolerance`` (0.05 is 5%) is not reported. A provider may be
+    named by its id or an alias."""
     when = today or datetime.date.today()
-    wanted = None if providers is None else set(providers)
+    wanted = None if providers is None else {_canonical(registry, p) for p in providers}
     findings: list[Finding] = []
     sources: list[dict[str, str]] = []
     compared = 0
@@ -113,6 +114,10 @@ def audit(
             compared += n
             findings += found
     return AuditReport(sources, findings, compared)
+
+
+def _canonical(registry: Registry, name: str) -> str:
+    return registry.provider(name).id if name in registry else name
 
 
 def _provider(

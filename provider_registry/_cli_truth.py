@@ -217,7 +217,7 @@ def _text(report: AuditReport, out: TextIO, *, everything: bool) -> None:
 
 
 def _github(report: AuditReport, registry: Registry, out: TextIO) -> None:
-    from ._collect import located
+    from ._cli import _gh_escape
     from ._loader import parse_document
 
     docs: dict[str, Document | None] = {}
@@ -229,14 +229,17 @@ def _github(report: AuditReport, registry: Registry, out: TextIO) -> None:
                     docs[file] = parse_document(handle.read(), file)
             except (OSError, ValueError):
                 docs[file] = None
+        # The model's own key line; a model we lack, the line of the "models:" key.
         path: tuple[str | int, ...] = (
             ("models", f.model) if f.kind != "missing_here" else ("models",)
         )
-        where = located(docs[file], file, path, "")
+        doc = docs[file]
+        mark = doc.locate(path, key=True) if doc is not None else None
         text = f"{f.source}: {_TITLES[f.kind]}: {f.provider}/{f.model}"
         if f.field:
             text += f" {f.field}: ours {f.ours or '-'}, theirs {f.theirs}"
-        print(f"::warning file={file},line={where.line or 1}::{text}", file=out)
+        where = f"file={_gh_escape(file, prop=True)},line={mark.line if mark else 1}"
+        print(f"::warning {where}::{_gh_escape(text)}", file=out)
     print(f"{len(report.drift)} findings", file=out)
 
 

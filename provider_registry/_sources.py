@@ -316,20 +316,21 @@ def _genai(
         raise _shape(label, "genai-prices data", "a list of providers, each with 'models'")
     found: Found = {}
     unmapped: set[str] = set()
+    rules: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
     for p in providers:
         pid = names.get(str(p.get("id")))
         if pid is None:
             unmapped.add(str(p.get("id")))
             continue
-        models: dict[str, Facts] = {}
-        rules: list[tuple[str, Mapping[str, Any]]] = []
+        models = found.setdefault(pid, ({}, None))[0]  # one view of all its names
         for m in p["models"]:
             if not isinstance(m, Mapping) or not isinstance(m.get("id"), str):
                 continue
             models[m["id"]] = _genai_facts(m, today)
             if isinstance(m.get("match"), Mapping):
-                rules.append((m["id"], m["match"]))
-        found[pid] = (models, _matcher(rules))
+                rules.setdefault(pid, []).append((m["id"], m["match"]))
+    for pid, (models, _) in found.items():
+        found[pid] = (models, _matcher(rules.get(pid, [])))
     return found, unmapped
 
 
