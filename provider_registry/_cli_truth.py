@@ -208,7 +208,8 @@ def _text(report: AuditReport, out: TextIO, *, everything: bool) -> None:
         print(file=out)
     counts = ", ".join(f"{report.count(k)} {t.split(',')[0]}" for k, t in _TITLES.items())
     explained = sum(f.explained is not None for f in report.findings)
-    verdict = "no drift" if not report.drift else f"{len(report.drift)} findings"
+    n = len(report.drift)
+    verdict = "no drift" if not n else f"{n} finding{'s' * (n != 1)}"
     print(
         f"{report.compared} models compared: {verdict} ({counts}); {explained} explained "
         "by the manifests" + ("" if everything else " (--all lists them)"),
@@ -240,7 +241,8 @@ def _github(report: AuditReport, registry: Registry, out: TextIO) -> None:
             text += f" {f.field}: ours {f.ours or '-'}, theirs {f.theirs}"
         where = f"file={_gh_escape(file, prop=True)},line={mark.line if mark else 1}"
         print(f"::warning {where}::{_gh_escape(text)}", file=out)
-    print(f"{len(report.drift)} findings", file=out)
+    n = len(report.drift)
+    print(f"{n} finding{'s' * (n != 1)}", file=out)
 
 
 def _cmd_sync(args: argparse.Namespace, out: TextIO) -> int:

@@ -98,6 +98,11 @@ class Table:
     """The catalog's provider names no manifest maps to."""
 
 
+def is_url(location: str) -> bool:
+    """Whether a catalog location is an http(s) URL (the scheme in any case), not a file."""
+    return re.match(r"https?://", location, re.IGNORECASE) is not None
+
+
 def load_table(
     kind: str,
     location: str,
@@ -110,7 +115,7 @@ def load_table(
     defaults to the file's modification date, or today for a URL."""
     if kind not in KINDS:
         raise SourceError(f"unknown catalog kind {kind!r}", hint=f"use one of {', '.join(KINDS)}")
-    if re.match(r"https?://", location):
+    if is_url(location):
         raw = _fetch(location, client)
         when = as_of or datetime.date.today()
     else:
@@ -368,6 +373,8 @@ def _genai_current(
         if not isinstance(item, Mapping) or not isinstance(item.get("prices"), Mapping):
             continue
         constraint = item.get("constraint") or {}
+        if not isinstance(constraint, Mapping):
+            continue  # a rule this reader does not know: not a price in force
         start = _date(constraint.get("start_date")) if "start_date" in constraint else None
         if i == 0 and not constraint:
             current = item["prices"]

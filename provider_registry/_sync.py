@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._errors import CommandError, SourceError
-from ._sources import LIMITS, RATES, Facts, Table, View
+from ._sources import LIMITS, RATES, Facts, Table, View, is_url
 
 if TYPE_CHECKING:
     from ._manifest import Model, Provider
@@ -307,7 +307,7 @@ class _Edit:
 
             entry = CommentedMap(id=self.source_id, name=SOURCE_NAMES[self.table.kind])
             sources.append(entry)
-        remote = label.startswith(("http://", "https://"))
+        remote = is_url(label)
         where = "url" if remote else "file"
         value = label if remote else Path(label).name
         keys = list(entry)

@@ -442,6 +442,20 @@ def test_genai_prices_in_force_follow_as_of(
     assert (code, rows(report)) == (1 if expected else 0, expected)
 
 
+def test_a_genai_constraint_of_an_unknown_shape_is_not_a_price_in_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = json.loads((HERE / "genai-prices.json").read_text())
+    small = next(m for p in data["providers"] for m in p["models"] if m["id"] == "small-2")
+    small["prices"].append({"constraint": 7, "prices": {"input_mtok": "99", "output_mtok": "99"}})
+    path = tmp_path / "genai.json"
+    path.write_text(json.dumps(data))
+    code, report = cli_json(
+        ["--against", "genai-prices", str(path), "--as-of", "2026-12-01"], capsys
+    )
+    assert (code, rows(report)) == (0, set())
+
+
 def test_several_sources_in_one_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ll, md = SOURCES["litellm"], SOURCES["models.dev"]
     data = ll.data()
@@ -733,6 +747,15 @@ def test_a_url_source_is_fetched_and_audited(
     }  # fmt: skip
 
 
+def test_a_url_scheme_in_capitals_is_still_a_url(
+    served: Served, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = served.url("/prices.json").replace("http://", "HTTP://")
+    code, report = cli_json(["--against", "litellm", url], capsys)
+    assert (code, served.hits) == (1, ["/prices.json"])
+    assert rows(report) == {figure("small-2", "input", "0.3", "0.45")}
+
+
 @pytest.mark.parametrize(
     ("path", "message"),
     [
@@ -973,7 +996,7 @@ def test_github_annotations_are_escaped(tmp_path: Path, capsys: pytest.CaptureFi
     assert out.getvalue().splitlines() == [
         f"::warning file={file},line={line_of(odd / 'acme.yaml', 'models:')}::litellm: listed "
         "there, not here: acme/50%25-off",
-        "1 findings",
+        "1 finding",
     ]
 
 
