@@ -9,6 +9,7 @@ import difflib
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
@@ -246,10 +247,26 @@ def _github(report: AuditReport, registry: Registry, out: TextIO) -> None:
 
 
 def _cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
+    from ._errors import CommandError
     from ._sync import sync
 
     registry, tables = _tables(args, [args.source])
-    result = sync(registry, tables[0], providers=args.provider)
+    providers = args.provider
+    if args.path:  # the manifests named, never the built-in ones beside them
+        named = [Path(p).resolve() for p in args.path]
+        mine = [
+            pid
+            for pid, file in registry.files.items()
+            if any(Path(file).resolve().is_relative_to(p) for p in named)
+        ]
+        outside = [p for p in providers or () if p not in mine]
+        if outside:
+            raise CommandError(
+                f"{', '.join(outside)} is not among the manifests given with --path",
+                hint="leave out --path to sync the built-in manifests",
+            )
+        providers = providers or mine
+    result = sync(registry, tables[0], providers=providers)
     if result.texts:
         out.write(result.diff())
     kept = [c for c in result.changes if c.kept]

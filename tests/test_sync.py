@@ -247,6 +247,30 @@ def test_cli_dry_run_prints_the_diff_and_writes_nothing(acme: Path, tmp_path: Pa
     assert acme.read_text() != MANIFEST
 
 
+def test_cli_with_path_syncs_only_those_manifests(
+    acme: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A row for a built-in provider's model too: with --path, the built-ins are not touched.
+    builtin = load_registry()
+    pid, model = next(
+        (p.id, mid)
+        for p in builtin.providers.values()
+        for mid, m in p.models.items()
+        if m.status == "ga" and m.price is not None and m.price.input
+    )
+    theirs = {**NEWER, f"{pid}/{model}": {"litellm_provider": pid, "input_cost_per_token": 1.0}}
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps(theirs))
+    argv = ["sync", "--from", "litellm", str(prices), "--path", str(acme), "--dry-run"]
+    out = io.StringIO()
+    assert main(argv, out=out) == 0
+    changed = [line for line in out.getvalue().splitlines() if line.startswith("+++ ")]
+    assert changed == [f"+++ {acme}"]
+    assert main([*argv, "--provider", pid]) == 1
+    err = capsys.readouterr().err
+    assert f"registry: error: {pid} is not among the manifests given with --path" in err
+
+
 def test_cli_unreadable_catalog_is_one_line_and_changes_nothing(
     acme: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
