@@ -203,8 +203,11 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
 
         return build_request(self, body, drop_params=drop_params)
 
-    def openai_client_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``openai.OpenAI(**kw)`` that talk to this provider.
+    def openai_client_kwargs(self, *, asynchronous: bool = False) -> dict[str, Any]:
+        """Keyword arguments for ``openai.OpenAI(**kw)`` that talk to this provider. When the
+        key goes in a header other than Authorization, they hold an ``http_client`` that never
+        sends to another origin (the SDK follows redirects); pass ``asynchronous=True`` for
+        ``openai.AsyncOpenAI``, which needs an ``httpx.AsyncClient``.
 
         >>> kw = resolve("wandb/Llama-3.1-8B-Instruct", api_key="k" * 20,
         ...              project="team/proj").openai_client_kwargs()
@@ -213,7 +216,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
         """
         from ._request import openai_client_kwargs
 
-        return openai_client_kwargs(self)
+        return openai_client_kwargs(self, asynchronous=asynchronous)
 
     def cost(
         self,

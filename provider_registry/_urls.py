@@ -15,8 +15,10 @@ __all__ = [
     "MAX_URL_LENGTH",
     "PLACEHOLDER",
     "EndpointKey",
+    "Origin",
     "Place",
     "endpoint_key",
+    "origin",
     "placeholder_problem",
     "placeholders",
     "url_key",
@@ -33,12 +35,14 @@ PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 """A ``${VAR}`` in a base URL, filled from the environment."""
 
 EndpointKey = tuple[str, int | None, tuple[str, ...]]
+Origin = tuple[str, str, int | None]
 Problem = tuple[str, str | None]
 """(what is wrong, how to fix it)."""
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # the characters httpx refuses in a URL
 _IPV4_STYLE = re.compile(r"[0-9.]+")  # a host httpx reads as an IPv4 address
 _IPV6_HOSTPORT = re.compile(r"\[[^\]]*\](?::[0-9]*)?")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def endpoint_key(endpoint: str) -> EndpointKey:
@@ -64,6 +68,16 @@ def url_key(url: str) -> EndpointKey:
         elif seg and seg != ".":
             segments.append(seg)
     return (host, port, tuple(segments))
+
+
+def origin(scheme: str, host: str, port: int | None) -> Origin:
+    """The (scheme, host, port) a browser would call one origin; the default port filled in.
+
+    >>> origin("HTTPS", "API.Example.com", None) == origin("https", "api.example.com", 443)
+    True
+    """
+    scheme = scheme.lower()
+    return scheme, host.lower().rstrip("."), _DEFAULT_PORTS.get(scheme) if port is None else port
 
 
 def url_problem(
