@@ -4,6 +4,12 @@ The request is built (and anything wrong refused) before the first byte is sent;
 generator whose request goes out on first iteration. 429 and 5xx answers, and connections that
 could not be opened (nothing was sent), are retried with exponential backoff that honours
 Retry-After; a timeout after the request left is not retried, since it may have been served.
+
+Redirects are never left to httpx, which drops only ``Authorization`` on a change of origin: a
+key in ``api-key``, ``x-api-key``, the query or the body would go along. Each request is sent
+with ``follow_redirects=False``, whatever the client says; a redirect within the request's
+origin is followed here when the client follows redirects, and one to another origin is refused
+with a ProviderError, so nothing of the request reaches that origin.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from ._errors import (
 )
 from ._pricing import cost_of_usage
 from ._registry import Registry
-from ._request import build_request
+from ._request import build_request, origin_of
 from ._resolver import Resolution, resolve_split
 from ._secrets import redact_headers, scrub
 
@@ -181,6 +187,70 @@ def _apply_timeout(client: httpx.Client | httpx.AsyncClient, request: httpx.Requ
         request.extensions = {**request.extensions, "timeout": client.timeout.as_dict()}
 
 
+def _redirect(
+    client: httpx.Client | httpx.AsyncClient,
+    first: httpx.Request,
+    response: httpx.Response,
+    res: Resolution,
+    hops: int,
+) -> httpx.Request:
+    """The request a redirect answer leads to, when it may be sent; otherwise the error. Only a
+    redirect within the first request's origin is followed, and only by a client that follows
+    redirects: anything else would carry the key (in whatever header, the query or the body)
+    to a host it was not given for."""
+    target = response.next_request
+    assert target is not None
+    status = response.status_code
+    if origin_of(target.url) != origin_of(first.url):
+        where = scrub(f"{target.url.scheme}://{target.url.netloc.decode('ascii')}", res.api_key)
+        raise ProviderError(
+            res.provider_id,
+            f"redirected to another origin ({where}), which is never followed: the key would "
+            "go with the request; point api_base (or the base-URL variable) at the URL you "
+            "trust",
+            status_code=status,
+        )
+    if not client.follow_redirects:
+        raise ProviderError(
+            res.provider_id,
+            "redirected within its origin, and the client does not follow redirects; pass "
+            "client=httpx.Client(follow_redirects=True), or point api_base at the new URL",
+            status_code=status,
+        )
+    if hops >= client.max_redirects:
+        raise ProviderError(
+            res.provider_id, f"more than {client.max_redirects} redirects", status_code=status
+        )
+    return target
+
+
+def _send_once(
+    client: httpx.Client, request: httpx.Request, res: Resolution, stream: bool
+) -> httpx.Response:
+    """One attempt: the request, then any redirects it may follow (see _redirect)."""
+    response = client.send(request, stream=stream, follow_redirects=False)
+    hops = 0
+    while response.next_request is not None:
+        response.close()
+        target = _redirect(client, request, response, res, hops)
+        hops += 1
+        response = client.send(target, stream=stream, follow_redirects=False)
+    return response
+
+
+async def _asend_once(
+    client: httpx.AsyncClient, request: httpx.Request, res: Resolution, stream: bool
+) -> httpx.Response:
+    response = await client.send(request, stream=stream, follow_redirects=False)
+    hops = 0
+    while response.next_request is not None:
+        await response.aclose()
+        target = _redirect(client, request, response, res, hops)
+        hops += 1
+        response = await client.send(target, stream=stream, follow_redirects=False)
+    return response
+
+
 def _send(
     client: httpx.Client, request: httpx.Request, res: Resolution, retry: Retry, stream: bool
 ) -> httpx.Response:
@@ -189,7 +259,7 @@ def _send(
     while True:
         _log_request(request, res, attempt)
         try:
-            response = client.send(request, stream=stream)
+            response = _send_once(client, request, res, stream)
         except httpx.TransportError as exc:
             wait = _retry_wait(res, retry, attempt, exc)
         else:
@@ -214,7 +284,7 @@ async def _asend(
     while True:
         _log_request(request, res, attempt)
         try:
-            response = await client.send(request, stream=stream)
+            response = await _asend_once(client, request, res, stream)
         except httpx.TransportError as exc:
             wait = _retry_wait(res, retry, attempt, exc)
         else:

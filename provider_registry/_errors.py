@@ -11,6 +11,9 @@
     ├── MissingParameterError                a required provider parameter has no value
     ├── InvalidParameterError (also ValueError)
     │                                        unknown parameter, or a value the manifest refuses
+    ├── InvalidBaseURLError (also ValueError)
+    │                                        api_base, the base-URL variable or a ${VAR} in the
+    │                                        base URL holds what cannot be sent to; names which
     ├── CommandError                         a `registry` command refused its input (an existing
     │                                        file, a page without markers, a bad id)
     ├── InvalidRequestError (also ValueError)
@@ -46,6 +49,7 @@ __all__ = [
     "CommandError",
     "DeprecatedModelWarning",
     "DroppedParameterWarning",
+    "InvalidBaseURLError",
     "InvalidParameterError",
     "InvalidRequestError",
     "LookupFailedError",
@@ -204,6 +208,21 @@ class InvalidParameterError(RegistryError, ValueError):
         self.provider = provider
         self.param = param
         super().__init__(f"provider {provider!r}, parameter {param!r}: {message}", hint=hint)
+
+
+class InvalidBaseURLError(RegistryError, ValueError):
+    """A base URL that no request may go to, refused by resolve() before any use: an
+    ``api_base=`` httpx cannot send to, a base-URL variable that breaks the rules for manifest
+    URLs, or a ``${VAR}`` value that does not fit where the base URL places it. ``source`` names
+    the argument or the variable; the message never shows the value whole."""
+
+    def __init__(
+        self, source: str, message: str, *, provider: str | None = None, hint: str | None = None
+    ) -> None:
+        self.source = source
+        self.provider = provider
+        where = f"provider {provider!r}: " if provider else ""
+        super().__init__(f"{where}{source}: {message}", hint=hint)
 
 
 class CommandError(RegistryError):

@@ -12,7 +12,6 @@ import datetime
 import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -24,7 +23,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from ._urls import LOOPBACK_HOSTS
+from ._urls import PLACEHOLDER, url_problem
 
 __all__ = [
     "MAX_PRICE",
@@ -525,29 +524,9 @@ def _param_problems(path: tuple[str | int, ...], param: Param) -> Problems:
 
 def _url_problems(path: tuple[str | int, ...], url: str) -> Problems:
     if "${" in url:
-        check = re.sub(r"\$\{[A-Z][A-Z0-9_]*\}", "placeholder", url)
+        check = PLACEHOLDER.sub("placeholder", url)
         if "${" in check or "$" in check:
             return [(path, "a ${VAR} reference must name an UPPER_SNAKE variable", None)]
         url = check
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 -- raises ValueError on a bad port
-    except ValueError as exc:
-        return [(path, f"not a valid URL: {exc}", None)]
-    if parts.username or parts.password:
-        return [(path, "URLs must not hold credentials", "put the key in auth.env instead")]
-    if not host:
-        return [(path, "the URL has no host", None)]
-    if not host.isascii():
-        # A look-alike letter (Cyrillic U+0430 for Latin "a") would send keys to another host.
-        return [(path, f"the host {host!r} is not ASCII", "write it in punycode (xn--...)")]
-    if parts.scheme != "https" and host not in LOOPBACK_HOSTS:
-        return [
-            (
-                path,
-                f"{url!r} is not https",
-                "plain http is allowed only for localhost, 127.0.0.1 and ::1",
-            )
-        ]
-    return []
+    problem = url_problem(url)
+    return [] if problem is None else [(path, *problem)]

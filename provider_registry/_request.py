@@ -20,13 +20,22 @@ from ._errors import (
     InvalidRequestError,
     MissingCredentialsError,
     MissingParameterError,
+    ProviderError,
 )
 from ._resolver import KEY_WITHHELD
+from ._secrets import scrub
+from ._urls import Origin, origin
 
 if TYPE_CHECKING:
     from ._resolver import Resolution
 
-__all__ = ["build_models_request", "build_request", "check_ready", "openai_client_kwargs"]
+__all__ = [
+    "build_models_request",
+    "build_request",
+    "check_ready",
+    "openai_client_kwargs",
+    "origin_of",
+]
 
 _TOKEN_LIMIT_FIELDS = ("max_tokens", "max_completion_tokens")
 
@@ -106,8 +115,15 @@ def _add_credentials(
     return query, fields
 
 
-def openai_client_kwargs(res: Resolution) -> dict[str, Any]:
-    """Keyword arguments for ``openai.OpenAI(**kw)``: base URL, key, preset headers and query."""
+def openai_client_kwargs(res: Resolution, *, asynchronous: bool = False) -> dict[str, Any]:
+    """Keyword arguments for ``openai.OpenAI(**kw)``: base URL, key, preset headers and query.
+
+    The SDK follows redirects, and httpx drops only ``Authorization`` on a change of origin. So
+    when the key travels in another header (Azure's ``api-key``), ``kw`` also holds an
+    ``http_client`` that sends only to the base URL's origin: a redirect elsewhere raises
+    ProviderError instead of carrying the key along. It is an ``httpx.Client``, or an
+    ``httpx.AsyncClient`` for ``openai.AsyncOpenAI`` when ``asynchronous=True``.
+    """
     p = res.provider
     if p.api.dialect != "openai":
         text = f"the {p.api.dialect} dialect is not OpenAI-compatible"
@@ -131,7 +147,43 @@ def openai_client_kwargs(res: Resolution) -> dict[str, Any]:
         kwargs["default_headers"] = headers
     if query:
         kwargs["default_query"] = query
+    if res.api_key is not None and p.auth.header.lower() != "authorization":
+        kwargs["http_client"] = _one_origin_client(res, asynchronous)
     return kwargs
+
+
+# The OpenAI SDK's own pool size, which a client passed to it replaces.
+_SDK_LIMITS = {"max_connections": 1000, "max_keepalive_connections": 100}
+
+
+def _one_origin_client(res: Resolution, asynchronous: bool) -> httpx.Client | httpx.AsyncClient:
+    """An httpx client that refuses, before it is sent, any request (a redirect above all)
+    to an origin other than the base URL's."""
+    home = origin_of(httpx.URL(res.api_base))
+    provider, key = res.provider_id, res.api_key
+
+    def check(request: httpx.Request) -> None:
+        if origin_of(request.url) != home:
+            where = scrub(f"{request.url.scheme}://{request.url.netloc.decode('ascii')}", key)
+            raise ProviderError(
+                provider,
+                f"refused a request to another origin ({where}), as a redirect asks: the key "
+                "would go with it; point base_url at the URL you trust",
+            )
+
+    async def acheck(request: httpx.Request) -> None:
+        check(request)
+
+    limits = httpx.Limits(**_SDK_LIMITS)
+    if asynchronous:
+        hooks: dict[str, list[Any]] = {"request": [acheck]}
+        return httpx.AsyncClient(follow_redirects=True, limits=limits, event_hooks=hooks)
+    return httpx.Client(follow_redirects=True, limits=limits, event_hooks={"request": [check]})
+
+
+def origin_of(url: httpx.URL) -> Origin:
+    """The (scheme, host, port) of an httpx URL, as every same-origin check compares them."""
+    return origin(url.scheme, url.host, url.port)
 
 
 def _placed_params(res: Resolution) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import re
 import warnings
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ._errors import (
     AmbiguousModelError,
     DeprecatedModelWarning,
+    InvalidBaseURLError,
     InvalidParameterError,
     MissingParameterError,
     RetiredModelError,
@@ -38,6 +38,8 @@ from ._errors import (
 from ._pricing import PriceBook, cost
 from ._registry import ProviderEntry, Registry, default_registry
 from ._secrets import mask_secret
+from ._urls import PLACEHOLDER as _VAR
+from ._urls import Place, placeholder_problem, placeholders, url_problem
 
 if TYPE_CHECKING:
     import httpx
@@ -56,7 +58,6 @@ __all__ = [
 KEY_WITHHELD = (
     "withheld: api_base is outside the provider's endpoints; pass api_key= or trust_api_base=True"
 )
-_VAR = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
 # The environment, as resolve() checks it. CPython's os.environ keeps the process environment in
@@ -202,8 +203,11 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
 
         return build_request(self, body, drop_params=drop_params)
 
-    def openai_client_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``openai.OpenAI(**kw)`` that talk to this provider.
+    def openai_client_kwargs(self, *, asynchronous: bool = False) -> dict[str, Any]:
+        """Keyword arguments for ``openai.OpenAI(**kw)`` that talk to this provider. When the
+        key goes in a header other than Authorization, they hold an ``http_client`` that never
+        sends to another origin (the SDK follows redirects); pass ``asynchronous=True`` for
+        ``openai.AsyncOpenAI``, which needs an ``httpx.AsyncClient``.
 
         >>> kw = resolve("wandb/Llama-3.1-8B-Instruct", api_key="k" * 20,
         ...              project="team/proj").openai_client_kwargs()
@@ -212,7 +216,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
         """
         from ._request import openai_client_kwargs
 
-        return openai_client_kwargs(self)
+        return openai_client_kwargs(self, asynchronous=asynchronous)
 
     def cost(
         self,
@@ -374,6 +378,8 @@ def resolve_provider(
     ('https://acme.example/v1', '', 'api_key=')
     """
     reg = registry if registry is not None else default_registry()
+    if api_base is not None:
+        _check_api_base(api_base)
     entry = reg.entry_for_prefix(provider)
     if entry is None:
         raise UnknownProviderError(provider, close_matches(provider, reg.prefixes()))
@@ -405,6 +411,8 @@ def _resolve(
     environment variable read is added to ``reads``."""
     if not isinstance(model, str) or not model.strip():
         raise UnknownModelError(str(model), reason="the model name is empty")
+    if api_base is not None:
+        _check_api_base(api_base)
     entry, name = _detect(reg, model, provider, api_base)
     if not name.strip():
         raise UnknownModelError(model, reason="nothing follows the provider prefix")
@@ -512,6 +520,17 @@ def _lifecycle(entry: ProviderEntry, wire: str) -> tuple[str | None, RetiredMode
     return text, None
 
 
+def _check_api_base(api_base: object) -> None:
+    """Refuse an ``api_base=`` no request can go to, before it picks a provider or a key."""
+    if not isinstance(api_base, str):
+        raise InvalidBaseURLError("api_base", f"must be text, not {type(api_base).__name__}")
+    problem = url_problem(api_base, strict=False)
+    if problem is not None:
+        message, hint = problem
+        hint = hint or "pass a URL such as https://host/v1"
+        raise InvalidBaseURLError("api_base", message, hint=hint)
+
+
 def _base(
     entry: ProviderEntry, api_base: str | None, trust: bool, reads: Reads
 ) -> tuple[str, bool]:
@@ -520,17 +539,30 @@ def _base(
     if entry.base_url_env:
         override = _getenv(entry.base_url_env, reads)
         if override:
+            # The operator's variable gets the key as the manifest's URL does, so it meets the
+            # same rules: http(s), no credentials, https except on this machine.
+            problem = url_problem(override, show="origin")
+            if problem is not None:
+                message, hint = problem
+                raise InvalidBaseURLError(entry.base_url_env, message, provider=entry.id, hint=hint)
             return override.rstrip("/"), True
     base = entry.base_url
     if "${" in base:
-        base = _VAR.sub(lambda m: _env_for_base(entry.id, m[1], reads), base)
+        slots = iter(placeholders(base))  # each ${VAR} with its place, in the order _VAR finds
+        base = _VAR.sub(lambda m: _env_for_base(entry.id, *next(slots), reads), base)
     return base.rstrip("/"), True
 
 
-def _env_for_base(provider_id: str, var: str, reads: Reads) -> str:
+def _env_for_base(provider_id: str, var: str, place: Place, reads: Reads) -> str:
     value = _getenv(var, reads)
     if not value:
         raise MissingParameterError(provider_id, var, var)
+    # A value must fit where it is placed (a DNS label in a host name, a plain segment in a
+    # path), so a variable can move neither the host nor the path the key goes to.
+    problem = placeholder_problem(place, value)
+    if problem is not None:
+        message, hint = problem
+        raise InvalidBaseURLError(var, message, provider=provider_id, hint=hint)
     return value
 
 
