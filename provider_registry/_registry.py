@@ -34,15 +34,17 @@ from ._catalog import (
     snapshot_key,
     write_snapshot,
 )
-from ._errors import ManifestError, ManifestWarning, Problem
+from ._errors import ManifestError, ManifestWarning, Problem, ProviderOverrideWarning
 from ._urls import LOOPBACK_HOSTS, endpoint_key, url_key  # urllib.parse: pathlib loads it anyway
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from ._catalog import SourceFile
     from ._collect import Collection
     from ._manifest import Model, Provider
     from ._pricing import PriceBook
+    from ._trust import Claims
     from ._urls import EndpointKey
 
 __all__ = [
@@ -190,6 +192,29 @@ class ProviderEntry:
             h == host and (p is None or p == port) and segments[: len(s)] == s
             for h, p, s in self.trusted
         )
+
+
+def _validated(
+    manifest: Provider | Mapping[str, Any] | str | bytes | os.PathLike[str],
+) -> tuple[Provider, str]:
+    """A manifest given to register(), validated exactly as a file is, and its file name."""
+    from ._loader import load_manifest
+    from ._manifest import Provider
+
+    if isinstance(manifest, Provider):
+        return load_manifest(manifest.model_dump(exclude_defaults=True)), "<registered>"
+    file = os.fspath(manifest) if isinstance(manifest, os.PathLike) else None
+    return load_manifest(manifest), file or "<registered>"
+
+
+def _claims(e: ProviderEntry) -> Claims:
+    """What a provider already in a registry holds (its opt-ins do not matter: it is earlier)."""
+    from ._trust import VAR, Claims
+
+    settings = [e.base_url_env] if e.base_url_env else []
+    settings += VAR.findall(e.base_url)
+    settings += [p[1] for p in e.params if p[1]]
+    return Claims(e.id, e.auth_env, e.owns, [((), v) for v in settings])
 
 
 def clashes(
@@ -408,21 +433,32 @@ class Registry:
         >>> reg.provider("acme").name, "acme" in load_registry()
         ('Acme', False)
         """
-        from ._collect import located
-        from ._loader import load_manifest
-        from ._manifest import Provider
+        provider, file = _validated(manifest)
+        return self._with(provider, file)
 
-        if isinstance(manifest, Provider):
-            provider, file = load_manifest(manifest.model_dump(exclude_defaults=True)), None
-        else:
-            file = os.fspath(manifest) if isinstance(manifest, os.PathLike) else None
-            provider = load_manifest(manifest)
+    def _with(self, provider: Provider, file: str) -> Registry:
+        """This registry with a validated manifest added, checked against every provider here
+        (a registration comes after every file on the search path)."""
+        from ._collect import located
+        from ._trust import claims_of, cross_problems
+
         entries = dict(self._entries)
-        entries[provider.id] = ProviderEntry.of(provider, file or "<registered>")
-        found = clashes((e.id, e.aliases, e.endpoints) for e in entries.values())
+        entries[provider.id] = ProviderEntry.of(provider, file)
+        found: list[tuple[str, tuple[str | int, ...], str, str | None]] = [
+            (pid, path, m, None)
+            for pid, path, m in clashes((e.id, e.aliases, e.endpoints) for e in entries.values())
+        ]
+        others = [_claims(e) for e in self._entries.values() if e.id != provider.id]
+        found += [
+            problem
+            for problem in cross_problems([*others, claims_of(provider)])
+            if problem[0] == provider.id
+        ]
         if found:
             files = {pid: e.file for pid, e in entries.items()}
-            raise ManifestError([located(None, files[pid], path, m) for pid, path, m in found])
+            raise ManifestError(
+                [located(None, files[pid], path, m, hint) for pid, path, m, hint in found]
+            )
         return Registry._of_entries(entries.values())
 
     def names(self) -> list[str]:
@@ -486,6 +522,9 @@ def load_registry(
     problems is left out instead, with a ManifestWarning naming them, so one bad drop-in file
     cannot take a running service's other providers down with it.
 
+    A manifest that replaces a built-in provider is warned about at every load
+    (ProviderOverrideWarning).
+
     >>> reg = load_registry(paths=["my-providers/"])  # doctest: +SKIP
     """
     layers = search_path(paths, builtin=builtin, env=env)
@@ -495,17 +534,24 @@ def load_registry(
         key = snapshot_key(layers, files)
         snapshot = read_snapshot(key)
         if snapshot is not None:
+            records = snapshot["records"]
+            for r in records:
+                if r.get("replaces"):
+                    _warn_override(r["id"], files[r["file"]].name, r["replaces"])
             return Registry._of_entries(
-                ProviderEntry(r, files[r["file"]].name, blob=r["blob"]) for r in snapshot["records"]
+                ProviderEntry(r, files[r["file"]].name, blob=r["blob"]) for r in records
             )
 
     from ._collect import collect_files
 
     found = collect_files(files, problems)
     errors = [p for p in found.problems if p.severity == "error"]
+    replaced = _builtin_overrides(layers, files, found)
     if not errors:
         if key is not None:
-            _compile(key, found)
+            _compile(key, found, replaced=replaced)
+        for pid, built_in in replaced.items():
+            _warn_override(pid, found.files[pid], built_in)
         return Registry(found.providers, found.files)
     if not lenient:
         raise ManifestError(errors)
@@ -514,11 +560,41 @@ def load_registry(
         mine = "; ".join(str(p) for p in errors if (p.file or "") == file)
         warnings.warn(f"left out: {mine}", ManifestWarning, stacklevel=2)
     kept = {pid: p for pid, p in found.providers.items() if found.files[pid] not in bad_files}
+    for pid, built_in in replaced.items():
+        if pid in kept:
+            _warn_override(pid, found.files[pid], built_in)
     return Registry(kept, {pid: found.files[pid] for pid in kept})
 
 
-def _compile(key: str, found: Collection, directory: Path | None = None) -> Path | None:
-    records = [record_of(p, found.sources[pid]) for pid, p in found.providers.items()]
+def _builtin_overrides(
+    layers: Sequence[Layer], files: Sequence[SourceFile], found: Collection
+) -> dict[str, str]:
+    """Provider id -> the built-in file it replaces, for each manifest that replaces one."""
+    built_in = {f.name for f in files if layers[f.layer].builtin}
+    return {o.provider_id: o.replaced for o in found.overrides if o.replaced in built_in}
+
+
+def _warn_override(provider_id: str, file: str, built_in: str) -> None:
+    warnings.warn(
+        f"{file}: provider {provider_id!r} replaces the built-in one ({built_in})",
+        ProviderOverrideWarning,
+        stacklevel=3,
+    )
+
+
+def _compile(
+    key: str,
+    found: Collection,
+    directory: Path | None = None,
+    replaced: Mapping[str, str] | None = None,
+) -> Path | None:
+    replaced = replaced or {}
+    records = []
+    for pid, p in found.providers.items():
+        record = record_of(p, found.sources[pid])
+        if pid in replaced:
+            record["replaces"] = replaced[pid]  # warned about on every load, snapshot or not
+        records.append(record)
     return write_snapshot(key, records, directory)
 
 

@@ -12,6 +12,7 @@ import yaml
 
 from provider_registry import (
     ManifestError,
+    ProviderOverrideWarning,
     Registry,
     default_registry,
     load_manifest,
@@ -82,8 +83,15 @@ def test_override_of_builtin_is_reported(dropin: Path) -> None:
     out = io.StringIO()
     assert main(["validate", "--path", str(dropin)], out=out) == 0
     assert "notice: provider 'wandb' replaces the one in providers/wandb.yaml" in out.getvalue()
-    reg = load_registry([dropin], env=False)
-    assert reg.provider("wandb").api.base_url == "https://proxy.example/wandb"
+    # At load too, every time, not only in validate: it decides where wandb's key goes now.
+    for _ in range(2):
+        with pytest.warns(ProviderOverrideWarning) as said:
+            reg = load_registry([dropin], env=False)  # the full path, then the snapshot
+        assert [str(w.message) for w in said] == [
+            f"{dropin / 'wandb.yaml'}: provider 'wandb' replaces the built-in one "
+            f"({os.path.join('providers', 'wandb.yaml')})"
+        ]
+        assert reg.provider("wandb").api.base_url == "https://proxy.example/wandb"
 
 
 def test_same_id_twice_in_one_directory_is_an_error(dropin: Path) -> None:
