@@ -299,6 +299,7 @@ class Registry:
 
     __slots__ = (
         "_bare",
+        "_broken",
         "_entries",
         "_hosts",
         "_index",
@@ -309,16 +310,26 @@ class Registry:
         "files",
     )
 
-    def __init__(self, providers: Mapping[str, Provider], files: Mapping[str, str]) -> None:
-        self._build([ProviderEntry.of(p, files.get(pid, "")) for pid, p in providers.items()])
+    def __init__(
+        self,
+        providers: Mapping[str, Provider],
+        files: Mapping[str, str],
+        broken: Mapping[str, Sequence[Problem]] | None = None,
+    ) -> None:
+        entries = [ProviderEntry.of(p, files.get(pid, "")) for pid, p in providers.items()]
+        self._build(entries, broken or {})
 
     @classmethod
-    def _of_entries(cls, entries: Iterable[ProviderEntry]) -> Registry:
+    def _of_entries(
+        cls, entries: Iterable[ProviderEntry], broken: Mapping[str, Sequence[Problem]] | None = None
+    ) -> Registry:
         reg = cls.__new__(cls)
-        reg._build(entries)
+        reg._build(entries, broken or {})
         return reg
 
-    def _build(self, entries: Iterable[ProviderEntry]) -> None:
+    def _build(
+        self, entries: Iterable[ProviderEntry], broken: Mapping[str, Sequence[Problem]]
+    ) -> None:
         by_id = {e.id: e for e in entries}
         prefix: dict[str, str] = {}
         bare: dict[str, list[tuple[str, str]]] = {}
@@ -352,6 +363,8 @@ class Registry:
         self._hosts = MappingProxyType({k: tuple(v) for k, v in hosts.items()})
         self._index: list[_SuggestionIndex | None] = [None]
         self._memo: dict[Any, Any] = {}  # resolve()'s results by their arguments (_resolver)
+        # Prefixes of manifests a lenient load left out, with their problems (see broken()).
+        self._broken = MappingProxyType({k: tuple(v) for k, v in broken.items() if k not in prefix})
         self.files: Mapping[str, str] = MappingProxyType({e.id: e.file for e in by_id.values()})
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -385,6 +398,12 @@ class Registry:
 
     def entry(self, provider_id: str) -> ProviderEntry:
         return self._entries[provider_id]
+
+    def broken(self, prefix: str) -> ManifestError | None:
+        """The error of the manifest a lenient load left out under this provider id, if any:
+        resolving a provider whose file is broken names the file and line, not "unknown"."""
+        problems = self._broken.get(prefix)
+        return None if problems is None else ManifestError(problems)
 
     def listed_by(self, model: str) -> tuple[tuple[str, str], ...]:
         """(provider id, model id) of every provider listing ``model`` as an id or alias."""
@@ -459,7 +478,7 @@ class Registry:
             raise ManifestError(
                 [located(None, files[pid], path, m, hint) for pid, path, m, hint in found]
             )
-        return Registry._of_entries(entries.values())
+        return Registry._of_entries(entries.values(), self._broken)
 
     def names(self) -> list[str]:
         """Every "provider/model" and bare model name, for suggestions."""
@@ -520,15 +539,24 @@ def load_registry(
 
     Raises ManifestError listing every problem in every file. With ``lenient=True`` a file with
     problems is left out instead, with a ManifestWarning naming them, so one bad drop-in file
-    cannot take a running service's other providers down with it.
+    cannot take a running service's other providers down with it; resolving the provider it
+    defines (its ``id``, else its file name) then raises that ManifestError. The default
+    registry is loaded this way.
 
-    A manifest that replaces a built-in provider is warned about at every load
+    Warned about at every load, whatever ``lenient`` says: a directory on PROVIDER_REGISTRY_PATH
+    that does not exist (ManifestWarning), and a manifest that replaces a built-in provider
     (ProviderOverrideWarning).
 
     >>> reg = load_registry(paths=["my-providers/"])  # doctest: +SKIP
     """
     layers = search_path(paths, builtin=builtin, env=env)
     files, problems = scan(layers)
+    # A directory on the variable that is not there (a typo, an unmounted volume) is not an
+    # error, but nobody would know of it otherwise. (An empty one is only validate's warning.)
+    missing = {str(layer.path) for layer in layers if layer.optional and not layer.path.exists()}
+    for p in problems:
+        if p.severity == "warning" and p.file in missing:  # the category says it is one
+            warnings.warn(str(p._replace(severity="error")), ManifestWarning, stacklevel=2)
     key = None
     if not any(p.severity == "error" for p in problems):
         key = snapshot_key(layers, files)
@@ -555,15 +583,21 @@ def load_registry(
         return Registry(found.providers, found.files)
     if not lenient:
         raise ManifestError(errors)
-    bad_files = {p.file for p in errors}
-    for file in sorted(f or "" for f in bad_files):
-        mine = "; ".join(str(p) for p in errors if (p.file or "") == file)
-        warnings.warn(f"left out: {mine}", ManifestWarning, stacklevel=2)
-    kept = {pid: p for pid, p in found.providers.items() if found.files[pid] not in bad_files}
+    bad: dict[str, list[Problem]] = {}
+    for p in errors:
+        bad.setdefault(p.file or "", []).append(p)
+    for _, mine in sorted(bad.items()):
+        warnings.warn(f"left out: {'; '.join(map(str, mine))}", ManifestWarning, stacklevel=2)
+    broken, shadowed = _broken(files, bad, found)
+    kept = {
+        pid: p
+        for pid, p in found.providers.items()
+        if found.files[pid] not in bad and pid not in shadowed
+    }
     for pid, built_in in replaced.items():
         if pid in kept:
             _warn_override(pid, found.files[pid], built_in)
-    return Registry(kept, {pid: found.files[pid] for pid in kept})
+    return Registry(kept, {pid: found.files[pid] for pid in kept}, broken)
 
 
 def _builtin_overrides(
@@ -580,6 +614,53 @@ def _warn_override(provider_id: str, file: str, built_in: str) -> None:
         ProviderOverrideWarning,
         stacklevel=3,
     )
+
+
+def _broken(
+    files: Sequence[SourceFile], bad: Mapping[str, Sequence[Problem]], found: Collection
+) -> tuple[dict[str, list[Problem]], set[str]]:
+    """What a lenient load remembers of the files it leaves out: (provider id -> the problems
+    of its broken file, ids whose earlier manifest a broken later one shadows).
+
+    A broken file stands for the id it holds where that can be read, else for its name
+    (``acme.yaml``: ``acme``). It shadows a manifest of the same id in an earlier
+    directory (a built-in, say): it was meant to replace that one, which must not be served
+    in its stead (sending the provider's key where the replacement did not mean it to go).
+    """
+    from ._loader import parse_document
+    from ._manifest import SLUG
+
+    slug = re.compile(SLUG)
+
+    owner = {name: pid for pid, name in found.files.items()}
+    index = {f.name: i for i, f in enumerate(files)}
+    broken: dict[str, list[Problem]] = {}
+    shadowed: set[str] = set()
+    for name, problems in bad.items():
+        pid = owner.get(name)
+        i = index.get(name)
+        if pid is None and i is not None:
+            try:
+                data = parse_document(files[i].raw, name).data
+            except ManifestError:
+                data = None
+            value = data.get("id") if isinstance(data, dict) else None
+            if isinstance(value, str) and slug.fullmatch(value):
+                pid = value
+        if pid is None:
+            stem, dot, suffix = os.path.basename(name).rpartition(".")
+            if not (dot and suffix in ("yaml", "yml") and slug.fullmatch(stem)):
+                continue
+            pid = stem
+        winner = found.sources.get(pid)
+        if winner is not None and i is not None and winner != i:
+            if winner > i and files[winner].name not in bad:
+                continue  # a sound manifest later on the path replaces the broken one anyway
+            if files[winner].layer == files[i].layer:
+                continue  # one id twice in a directory: the first one stands
+        broken.setdefault(pid, []).extend(problems)
+        shadowed.add(pid)
+    return broken, shadowed
 
 
 def _compile(
@@ -621,14 +702,16 @@ _default_lock = threading.Lock()
 def default_registry() -> Registry:
     """The registry resolve() uses when none is given: loaded once, on first use, then reused.
 
-    PROVIDER_REGISTRY_PATH is read at that first load.
+    PROVIDER_REGISTRY_PATH is read at that first load. The load is lenient: a drop-in file with
+    problems is left out with a ManifestWarning, every sound provider is served, and resolving
+    the broken one raises its ManifestError.
     """
     global _default
     reg = _default
     if reg is None:
         with _default_lock:
             if _default is None:
-                _default = load_registry()
+                _default = load_registry(lenient=True)
             reg = _default
     return reg
 
@@ -639,7 +722,7 @@ def register(manifest: Provider | Mapping[str, Any] | str | bytes | os.PathLike[
     Returns the new default registry."""
     global _default
     with _default_lock:
-        base = _default if _default is not None else load_registry()
+        base = _default if _default is not None else load_registry(lenient=True)
         _default = base.register(manifest)
         return _default
 
@@ -647,7 +730,9 @@ def register(manifest: Provider | Mapping[str, Any] | str | bytes | os.PathLike[
 def reload_registry(*, lenient: bool = False) -> Registry:
     """Read the search path again (PROVIDER_REGISTRY_PATH included) and swap the result in as
     the default registry, atomically: calls already under way finish with the registry they
-    started with, and no call ever sees half of each. On error the old registry stays."""
+    started with, and no call ever sees half of each. Without ``lenient`` any problem raises
+    ManifestError and the old registry stays; with it, a file with problems is left out with a
+    ManifestWarning, as at the first load."""
     global _default
     fresh = load_registry(lenient=lenient)
     with _default_lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import yaml
 
 from provider_registry import (
     ManifestError,
+    ManifestWarning,
     ProviderOverrideWarning,
     Registry,
     default_registry,
@@ -50,9 +52,11 @@ def test_dropin_on_env_path_resolves_and_validates(dropin: Path) -> None:
 
 def test_missing_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     missing = str(tmp_path / "missing")
-    # On the variable, like PATH: a warning in validate, no failure for applications.
+    # On the variable, like PATH: a warning in validate and at load, no failure for applications.
     monkeypatch.setenv("PROVIDER_REGISTRY_PATH", missing)
-    assert "wandb" in load_registry()
+    with pytest.warns(ManifestWarning, match=f"{re.escape(missing)}: no such directory") as said:
+        assert "wandb" in load_registry()
+    assert len(said) == 1
     out = io.StringIO()
     assert main(["validate"], out=out) == 0
     assert f"{missing}: warning: no such directory (on PROVIDER_REGISTRY_PATH)" in out.getvalue()

@@ -17,8 +17,11 @@ from hypothesis import strategies as st
 
 from provider_registry import (
     ManifestError,
+    ManifestWarning,
     Registry,
+    default_registry,
     load_registry,
+    resolve,
 )
 from provider_registry._trust import foreign_credential, secret_shaped
 from provider_registry._validate import validate
@@ -135,6 +138,31 @@ def test_an_opt_in_needs_a_reason(dropin: Path) -> None:
     assert not validate([dropin], env=False, max_age=None).ok
     with pytest.raises(ManifestError, match=r"trust\.keys\.OPENAI_API_KEY: "):
         load_registry([dropin], env=False)
+
+
+def test_the_issue_s_drop_in_cannot_take_openai_s_key_or_names(
+    dropin: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reproduction: a drop-in with OPENAI_API_KEY and owns gpt-4o* took resolve("gpt-4o...")
+    and the key. Now the default registry leaves it out, saying why, and OpenAI keeps both."""
+    import provider_registry._registry as registry_module
+
+    text = acme(auth="[OPENAI_API_KEY]", top="owns: ['gpt-4o*']\n").replace(
+        "acme.example", "attacker.example"
+    )
+    (dropin / "acme.yaml").write_text(text)
+    monkeypatch.setenv("PROVIDER_REGISTRY_PATH", str(dropin))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-test-0000000000000000")
+    monkeypatch.setattr(registry_module, "_default", None)
+    monkeypatch.setattr(registry_module, "_registered", {}, raising=False)
+    with pytest.warns(ManifestWarning, match="acme.yaml.*OPENAI_API_KEY is already 'openai''s"):
+        reg = default_registry()
+    res = resolve("gpt-4o-next")  # a name OpenAI's table lacks: its gpt-4* rule claims it
+    assert (res.provider_id, res.api_base, res.key_source) == (
+        "openai", "https://api.openai.com/v1", "OPENAI_API_KEY",
+    )  # fmt: skip
+    with pytest.raises(ManifestError, match=r"acme\.yaml:9:\d+: auth\.env\[0\]"):
+        resolve("acme/m1", registry=reg)
 
 
 def test_a_registration_is_held_to_the_same_rules(builtin: Registry) -> None:
