@@ -697,6 +697,24 @@ def compile_builtin(directory: Path) -> Path:
 
 _default: Registry | None = None
 _default_lock = threading.Lock()
+# Manifests added with register(), by provider id in the order added: every reload applies them
+# again on top of the files, so a runtime registration survives reload_registry().
+_registered: dict[str, tuple[Provider, str]] = {}
+
+
+def _load_default(
+    lenient: bool = True, registered: Mapping[str, tuple[Provider, str]] | None = None
+) -> Registry:
+    """The search path with this process's registrations on top (call with the lock held)."""
+    reg = load_registry(lenient=lenient)
+    for provider, file in (_registered if registered is None else registered).values():
+        try:
+            reg = reg._with(provider, file)
+        except ManifestError as exc:
+            if not lenient:
+                raise
+            warnings.warn(f"registration left out: {exc}", ManifestWarning, stacklevel=3)
+    return reg
 
 
 def default_registry() -> Registry:
@@ -711,7 +729,7 @@ def default_registry() -> Registry:
     if reg is None:
         with _default_lock:
             if _default is None:
-                _default = load_registry(lenient=True)
+                _default = _load_default()
             reg = _default
     return reg
 
@@ -719,22 +737,33 @@ def default_registry() -> Registry:
 def register(manifest: Provider | Mapping[str, Any] | str | bytes | os.PathLike[str]) -> Registry:
     """Add a provider to the default registry: validated like a file, then swapped in atomically
     (resolutions already made, and threads mid-resolve, keep the registry they started with).
-    Returns the new default registry."""
+    The registration lasts for the life of the process: reload_registry() applies it again on
+    top of the files it reads. Returns the new default registry."""
     global _default
+    provider, file = _validated(manifest)
     with _default_lock:
-        base = _default if _default is not None else load_registry(lenient=True)
-        _default = base.register(manifest)
+        base = _default if _default is not None else _load_default()
+        _default = base._with(provider, file)
+        _registered.pop(provider.id, None)
+        _registered[provider.id] = (provider, file)
         return _default
 
 
-def reload_registry(*, lenient: bool = False) -> Registry:
+def reload_registry(*, lenient: bool = False, keep_registered: bool = True) -> Registry:
     """Read the search path again (PROVIDER_REGISTRY_PATH included) and swap the result in as
     the default registry, atomically: calls already under way finish with the registry they
-    started with, and no call ever sees half of each. Without ``lenient`` any problem raises
-    ManifestError and the old registry stays; with it, a file with problems is left out with a
-    ManifestWarning, as at the first load."""
+    started with, and no call ever sees half of each.
+
+    Providers added with register() are added again on top, unless ``keep_registered=False``,
+    which forgets them. Without ``lenient`` any problem (in a file, or a registration that now
+    clashes with one) raises ManifestError and the old registry stays; with it, what has
+    problems is left out with a ManifestWarning, as at the first load.
+    """
     global _default
-    fresh = load_registry(lenient=lenient)
+    # Read under the lock, so that a register() made meanwhile is in the result, not lost.
     with _default_lock:
+        fresh = _load_default(lenient, None if keep_registered else {})
+        if not keep_registered:
+            _registered.clear()
         _default = fresh
     return fresh

@@ -147,6 +147,7 @@ def test_register_swaps_the_default_registry(monkeypatch: pytest.MonkeyPatch, dr
     import provider_registry._registry as registry_module
 
     monkeypatch.setattr(registry_module, "_default", None)
+    monkeypatch.setattr(registry_module, "_registered", {}, raising=False)
     path = dropin / "acme.yaml"
     path.write_text(manifest_text("acme"))
     before = default_registry()
