@@ -12,12 +12,13 @@ import datetime
 import json
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from . import _cli_catalog, _cli_interop, _cli_live, _cli_truth
-from ._errors import RegistryError
+from ._errors import ManifestWarning, RegistryError
 from ._registry import load_registry
 from ._resolver import Resolution, resolve
 from ._rules import DEFAULT_MAX_AGE, parse_age
@@ -123,7 +124,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the CLI and return its exit code. argparse exits with 2 itself on a usage error."""
     args = _parser().parse_args(argv)
     try:
-        return _COMMANDS[args.command](args, out or sys.stdout)
+        with warnings.catch_warnings():
+            # What a load warns about (a missing directory, a file left out, a replaced
+            # built-in) is shown once, as one line of the command's own.
+            warnings.simplefilter("default", ManifestWarning)
+            warnings.showwarning = _show_warning
+            return _COMMANDS[args.command](args, out or sys.stdout)
     except RegistryError as exc:
         print(f"registry: error: {exc}", file=sys.stderr)
         return 1
@@ -141,6 +147,17 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    print(f"registry: warning: {message}", file=sys.stderr)
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:

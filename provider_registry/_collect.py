@@ -18,6 +18,7 @@ from ._errors import ManifestError, Problem
 from ._loader import manifest_from_document, parse_document, render_path
 from ._manifest import Provider
 from ._registry import clashes
+from ._trust import claims_of, cross_problems
 from ._yaml import Document
 
 __all__ = ["Check", "Collection", "Override", "collect", "collect_files", "located"]
@@ -137,12 +138,18 @@ def collect_files(
         names[pid] = f.name
         sources[pid] = index
 
-    for pid, path, message in clashes(
-        (pid, p.aliases, p.api.endpoints) for pid, p in providers.items()
-    ):
+    across: list[tuple[str, tuple[str | int, ...], str, str | None]] = [
+        (pid, path, text, None)
+        for pid, path, text in clashes(
+            (pid, p.aliases, p.api.endpoints) for pid, p in providers.items()
+        )
+    ]
+    # In order of each id's first place on the path: a replacement stands where it replaced.
+    across += cross_problems(claims_of(p) for p in providers.values())
+    for pid, path, text, fix in across:
         # Positions are needed only to report a cross-file problem: parse again then.
         f = files[sources[pid]]
-        problems.append(located(parse_document(f.raw, f.name), f.name, path, message))
+        problems.append(located(parse_document(f.raw, f.name), f.name, path, text, fix))
     return Collection(providers, names, sources, problems, overrides, len(files))
 
 

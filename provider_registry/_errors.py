@@ -31,7 +31,9 @@
 
 Warnings (UserWarning): DeprecatedModelWarning when a deprecated model resolves,
 DroppedParameterWarning when a request parameter the provider does not take is dropped,
-ManifestWarning when lenient loading leaves a bad manifest out.
+ManifestWarning when lenient loading leaves a bad manifest out or a directory on
+PROVIDER_REGISTRY_PATH is missing, and its subclass ProviderOverrideWarning when a manifest
+replaces a built-in provider.
 
 Every error carries structured fields (provider, model, hint, ...) and renders them in one line a
 person can act on. No error text ever holds more of an API key than its last 4 characters.
@@ -61,6 +63,7 @@ __all__ = [
     "Problem",
     "ProviderConnectionError",
     "ProviderError",
+    "ProviderOverrideWarning",
     "QuotaExceededError",
     "RateLimitError",
     "RegistryError",
@@ -290,7 +293,13 @@ class ProviderConnectionError(ProviderError):
 
 
 class ManifestWarning(UserWarning):
-    """A manifest with problems was left out (lenient loading)."""
+    """A manifest with problems was left out (lenient loading), or a directory on
+    PROVIDER_REGISTRY_PATH does not exist."""
+
+
+class ProviderOverrideWarning(ManifestWarning):
+    """A manifest replaces a built-in provider (same id, later on the search path): it now
+    decides where that provider's requests and keys go."""
 
 
 class DroppedParameterWarning(UserWarning):

@@ -384,7 +384,8 @@ def _catalog_provider(p: Provider) -> CatalogProvider:
         {
             "name": p.name,
             "docs_url": p.docs_url,
-            "api": p.api.model_dump(),
+            # base_url_vars only restates the ${VAR}s of base_url, for validation.
+            "api": p.api.model_dump(exclude={"base_url_vars"}),
             "auth": {**p.auth.model_dump(), "scheme": scheme},
             "params": {k: v.model_dump() for k, v in p.params.items()},
             "aliases": p.aliases,

@@ -67,6 +67,7 @@ from ._manifest import (
     Model,
     Provider,
 )
+from ._trust import foreign_credential
 from ._urls import LOOPBACK_HOSTS, EndpointKey, endpoint_key
 
 if TYPE_CHECKING:
@@ -264,8 +265,43 @@ class _Run:
             return {k: v for k, v in data.items() if k != "price"}
         return {**data, "price": price}
 
-    def finish(self) -> ImportResult:
+    def taken_keys(self) -> dict[str, str]:
+        """New providers that may not be written, with the reason: one whose key variable a
+        known provider or an earlier new one reads, or that is named like a cloud or CI
+        credential. A catalog is not a reason to hand one provider's key to another host
+        (validation would refuse it unless the manifest opts in, which only a person may)."""
+        holder: dict[str, str] = {}
+        for p in self.known.values():
+            for var in p.auth.env:
+                holder.setdefault(var, p.id)
+        refused: dict[str, str] = {}
         for pid, group in self.groups.items():
+            if pid in self.taken or not group.models:
+                continue  # a known manifest keeps its own provider-level facts
+            for var in group.base.get("auth", {}).get("env", []):
+                owner = holder.get(var)
+                if owner is not None and owner != pid:
+                    refused[pid] = f"its key variable {var} is {owner!r}'s too"
+                elif foreign_credential(var):
+                    refused[pid] = f"its key variable {var} is named like a cloud or CI credential"
+                if pid in refused:
+                    refused[pid] += (
+                        "; if that is right, write the manifest by hand with "
+                        f"trust: {{keys: {{{var}: <why>}}}}"
+                    )
+                    break
+            else:
+                for var in group.base.get("auth", {}).get("env", []):
+                    holder.setdefault(var, pid)
+        return refused
+
+    def finish(self) -> ImportResult:
+        refused = self.taken_keys()
+        for pid, group in self.groups.items():
+            if pid in refused:
+                for name in group.sources:
+                    self.skip(name, refused[pid])
+                continue
             if not group.models:
                 # An empty table would replace a known manifest's models with nothing.
                 for name in group.sources:
@@ -457,6 +493,8 @@ def _md_new_provider(run: _Run, source_id: str, entry: Mapping[str, Any]) -> _Gr
             return None
         auth["required"] = False  # a local server; models.dev names no key for it
     api: dict[str, Any] = {"dialect": "openai", "base_url": base_url}
+    if in_url:
+        api["base_url_vars"] = list(dict.fromkeys(_PLACEHOLDER.findall(base_url)))
     endpoint = _endpoint_of(base_url)
     if endpoint is not None:
         owner = run.endpoints.setdefault(endpoint_key(endpoint), pid)

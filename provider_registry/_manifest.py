@@ -23,6 +23,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from ._trust import manifest_problems as trust_problems
 from ._urls import PLACEHOLDER, url_problem
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "RequestRules",
     "SendAs",
     "Source",
+    "Trust",
     "semantic_problems",
 ]
 
@@ -171,7 +173,11 @@ class Api(_Strict):
     dialect: Dialect
     """Request shape: openai (chat completions) or anthropic (messages)."""
     base_url: str = Field(pattern=URL_PATTERN, max_length=2048)
-    """Default base URL, without the dialect's path. May hold ${VAR} for per-account hosts."""
+    """Default base URL, without the dialect's path. May hold ${VAR} for per-account hosts,
+    each VAR declared in base_url_vars."""
+    base_url_vars: list[EnvName] = Field(default_factory=list)
+    """The environment variables that ${VAR} in base_url names: settings such as a resource name,
+    never a secret and never a provider's key variable."""
     base_url_env: EnvName | None = None
     """Environment variable that overrides base_url when set (a proxy, a local server)."""
     endpoints: list[Endpoint] = Field(default_factory=list)
@@ -200,6 +206,18 @@ class Auth(_Strict):
         if scheme is None and self.header.lower() == "authorization":
             scheme = "Bearer"
         return f"{scheme} {key}" if scheme else key
+
+
+class Trust(_Strict):
+    """Opt-ins, each with its reason, for taking what validation otherwise refuses: a key
+    variable that a provider before this one on the search path reads, or that is named like a
+    cloud, CI or infrastructure credential; an owns rule that claims names an earlier
+    provider's rule claims."""
+
+    keys: dict[EnvName, Reason] = Field(default_factory=dict)
+    """Variables of auth.env this provider may read anyway, e.g. GITHUB_TOKEN: <why>."""
+    owns: dict[OwnerRule, Reason] = Field(default_factory=dict)
+    """Rules of owns that may claim another provider's names, e.g. "gpt-4o*": <why>."""
 
 
 class SendAs(_Strict):
@@ -349,6 +367,9 @@ class Provider(_Strict):
     prefix ending in '*' (e.g. "gpt-*")."""
     api: Api
     auth: Auth = Field(default_factory=Auth)
+    trust: Trust = Field(default_factory=Trust)
+    """What this manifest takes that another provider holds, or that looks like a credential
+    of something else, each with the reason it may (see registry validate)."""
     request: RequestRules = Field(default_factory=RequestRules)
     """Differences between this provider's request body and its dialect's."""
     params: dict[Annotated[str, StringConstraints(pattern=PARAM_NAME)], Param] = Field(
@@ -382,6 +403,7 @@ def semantic_problems(p: Provider) -> Problems:
     if p.docs_url:
         found += _url_problems(("docs_url",), p.docs_url)
     found += _source_problems(p)
+    found += trust_problems(p)
     for name, param in p.params.items():
         found += _param_problems(("params", name), param)
     for header, value in p.api.headers.items():

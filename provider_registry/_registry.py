@@ -34,15 +34,17 @@ from ._catalog import (
     snapshot_key,
     write_snapshot,
 )
-from ._errors import ManifestError, ManifestWarning, Problem
+from ._errors import ManifestError, ManifestWarning, Problem, ProviderOverrideWarning
 from ._urls import LOOPBACK_HOSTS, endpoint_key, url_key  # urllib.parse: pathlib loads it anyway
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from ._catalog import SourceFile
     from ._collect import Collection
     from ._manifest import Model, Provider
     from ._pricing import PriceBook
+    from ._trust import Claims
     from ._urls import EndpointKey
 
 __all__ = [
@@ -192,6 +194,29 @@ class ProviderEntry:
         )
 
 
+def _validated(
+    manifest: Provider | Mapping[str, Any] | str | bytes | os.PathLike[str],
+) -> tuple[Provider, str]:
+    """A manifest given to register(), validated exactly as a file is, and its file name."""
+    from ._loader import load_manifest
+    from ._manifest import Provider
+
+    if isinstance(manifest, Provider):
+        return load_manifest(manifest.model_dump(exclude_defaults=True)), "<registered>"
+    file = os.fspath(manifest) if isinstance(manifest, os.PathLike) else None
+    return load_manifest(manifest), file or "<registered>"
+
+
+def _claims(e: ProviderEntry) -> Claims:
+    """What a provider already in a registry holds (its opt-ins do not matter: it is earlier)."""
+    from ._trust import VAR, Claims
+
+    settings = [e.base_url_env] if e.base_url_env else []
+    settings += VAR.findall(e.base_url)
+    settings += [p[1] for p in e.params if p[1]]
+    return Claims(e.id, e.auth_env, e.owns, [((), v) for v in settings])
+
+
 def clashes(
     providers: Iterable[tuple[str, Sequence[str], Sequence[str]]],
 ) -> list[tuple[str, tuple[str | int, ...], str]]:
@@ -274,6 +299,7 @@ class Registry:
 
     __slots__ = (
         "_bare",
+        "_broken",
         "_entries",
         "_hosts",
         "_index",
@@ -284,16 +310,26 @@ class Registry:
         "files",
     )
 
-    def __init__(self, providers: Mapping[str, Provider], files: Mapping[str, str]) -> None:
-        self._build([ProviderEntry.of(p, files.get(pid, "")) for pid, p in providers.items()])
+    def __init__(
+        self,
+        providers: Mapping[str, Provider],
+        files: Mapping[str, str],
+        broken: Mapping[str, Sequence[Problem]] | None = None,
+    ) -> None:
+        entries = [ProviderEntry.of(p, files.get(pid, "")) for pid, p in providers.items()]
+        self._build(entries, broken or {})
 
     @classmethod
-    def _of_entries(cls, entries: Iterable[ProviderEntry]) -> Registry:
+    def _of_entries(
+        cls, entries: Iterable[ProviderEntry], broken: Mapping[str, Sequence[Problem]] | None = None
+    ) -> Registry:
         reg = cls.__new__(cls)
-        reg._build(entries)
+        reg._build(entries, broken or {})
         return reg
 
-    def _build(self, entries: Iterable[ProviderEntry]) -> None:
+    def _build(
+        self, entries: Iterable[ProviderEntry], broken: Mapping[str, Sequence[Problem]]
+    ) -> None:
         by_id = {e.id: e for e in entries}
         prefix: dict[str, str] = {}
         bare: dict[str, list[tuple[str, str]]] = {}
@@ -327,6 +363,8 @@ class Registry:
         self._hosts = MappingProxyType({k: tuple(v) for k, v in hosts.items()})
         self._index: list[_SuggestionIndex | None] = [None]
         self._memo: dict[Any, Any] = {}  # resolve()'s results by their arguments (_resolver)
+        # Prefixes of manifests a lenient load left out, with their problems (see broken()).
+        self._broken = MappingProxyType({k: tuple(v) for k, v in broken.items() if k not in prefix})
         self.files: Mapping[str, str] = MappingProxyType({e.id: e.file for e in by_id.values()})
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -360,6 +398,12 @@ class Registry:
 
     def entry(self, provider_id: str) -> ProviderEntry:
         return self._entries[provider_id]
+
+    def broken(self, prefix: str) -> ManifestError | None:
+        """The error of the manifest a lenient load left out under this provider id, if any:
+        resolving a provider whose file is broken names the file and line, not "unknown"."""
+        problems = self._broken.get(prefix)
+        return None if problems is None else ManifestError(problems)
 
     def listed_by(self, model: str) -> tuple[tuple[str, str], ...]:
         """(provider id, model id) of every provider listing ``model`` as an id or alias."""
@@ -408,22 +452,33 @@ class Registry:
         >>> reg.provider("acme").name, "acme" in load_registry()
         ('Acme', False)
         """
-        from ._collect import located
-        from ._loader import load_manifest
-        from ._manifest import Provider
+        provider, file = _validated(manifest)
+        return self._with(provider, file)
 
-        if isinstance(manifest, Provider):
-            provider, file = load_manifest(manifest.model_dump(exclude_defaults=True)), None
-        else:
-            file = os.fspath(manifest) if isinstance(manifest, os.PathLike) else None
-            provider = load_manifest(manifest)
+    def _with(self, provider: Provider, file: str) -> Registry:
+        """This registry with a validated manifest added, checked against every provider here
+        (a registration comes after every file on the search path)."""
+        from ._collect import located
+        from ._trust import claims_of, cross_problems
+
         entries = dict(self._entries)
-        entries[provider.id] = ProviderEntry.of(provider, file or "<registered>")
-        found = clashes((e.id, e.aliases, e.endpoints) for e in entries.values())
+        entries[provider.id] = ProviderEntry.of(provider, file)
+        found: list[tuple[str, tuple[str | int, ...], str, str | None]] = [
+            (pid, path, m, None)
+            for pid, path, m in clashes((e.id, e.aliases, e.endpoints) for e in entries.values())
+        ]
+        others = [_claims(e) for e in self._entries.values() if e.id != provider.id]
+        found += [
+            problem
+            for problem in cross_problems([*others, claims_of(provider)])
+            if problem[0] == provider.id
+        ]
         if found:
             files = {pid: e.file for pid, e in entries.items()}
-            raise ManifestError([located(None, files[pid], path, m) for pid, path, m in found])
-        return Registry._of_entries(entries.values())
+            raise ManifestError(
+                [located(None, files[pid], path, m, hint) for pid, path, m, hint in found]
+            )
+        return Registry._of_entries(entries.values(), self._broken)
 
     def names(self) -> list[str]:
         """Every "provider/model" and bare model name, for suggestions."""
@@ -484,41 +539,143 @@ def load_registry(
 
     Raises ManifestError listing every problem in every file. With ``lenient=True`` a file with
     problems is left out instead, with a ManifestWarning naming them, so one bad drop-in file
-    cannot take a running service's other providers down with it.
+    cannot take a running service's other providers down with it; resolving the provider it
+    defines (its ``id``, else its file name) then raises that ManifestError. The default
+    registry is loaded this way.
+
+    Warned about at every load, whatever ``lenient`` says: a directory on PROVIDER_REGISTRY_PATH
+    that does not exist (ManifestWarning), and a manifest that replaces a built-in provider
+    (ProviderOverrideWarning).
 
     >>> reg = load_registry(paths=["my-providers/"])  # doctest: +SKIP
     """
     layers = search_path(paths, builtin=builtin, env=env)
     files, problems = scan(layers)
+    # A directory on the variable that is not there (a typo, an unmounted volume) is not an
+    # error, but nobody would know of it otherwise. (An empty one is only validate's warning.)
+    missing = {str(layer.path) for layer in layers if layer.optional and not layer.path.exists()}
+    for p in problems:
+        if p.severity == "warning" and p.file in missing:  # the category says it is one
+            warnings.warn(str(p._replace(severity="error")), ManifestWarning, stacklevel=2)
     key = None
     if not any(p.severity == "error" for p in problems):
         key = snapshot_key(layers, files)
         snapshot = read_snapshot(key)
         if snapshot is not None:
+            records = snapshot["records"]
+            for r in records:
+                if r.get("replaces"):
+                    _warn_override(r["id"], files[r["file"]].name, r["replaces"])
             return Registry._of_entries(
-                ProviderEntry(r, files[r["file"]].name, blob=r["blob"]) for r in snapshot["records"]
+                ProviderEntry(r, files[r["file"]].name, blob=r["blob"]) for r in records
             )
 
     from ._collect import collect_files
 
     found = collect_files(files, problems)
     errors = [p for p in found.problems if p.severity == "error"]
+    replaced = _builtin_overrides(layers, files, found)
     if not errors:
         if key is not None:
-            _compile(key, found)
+            _compile(key, found, replaced=replaced)
+        for pid, built_in in replaced.items():
+            _warn_override(pid, found.files[pid], built_in)
         return Registry(found.providers, found.files)
     if not lenient:
         raise ManifestError(errors)
-    bad_files = {p.file for p in errors}
-    for file in sorted(f or "" for f in bad_files):
-        mine = "; ".join(str(p) for p in errors if (p.file or "") == file)
-        warnings.warn(f"left out: {mine}", ManifestWarning, stacklevel=2)
-    kept = {pid: p for pid, p in found.providers.items() if found.files[pid] not in bad_files}
-    return Registry(kept, {pid: found.files[pid] for pid in kept})
+    bad: dict[str, list[Problem]] = {}
+    for p in errors:
+        bad.setdefault(p.file or "", []).append(p)
+    for _, mine in sorted(bad.items()):
+        warnings.warn(f"left out: {'; '.join(map(str, mine))}", ManifestWarning, stacklevel=2)
+    broken, shadowed = _broken(files, bad, found)
+    kept = {
+        pid: p
+        for pid, p in found.providers.items()
+        if found.files[pid] not in bad and pid not in shadowed
+    }
+    for pid, built_in in replaced.items():
+        if pid in kept:
+            _warn_override(pid, found.files[pid], built_in)
+    return Registry(kept, {pid: found.files[pid] for pid in kept}, broken)
 
 
-def _compile(key: str, found: Collection, directory: Path | None = None) -> Path | None:
-    records = [record_of(p, found.sources[pid]) for pid, p in found.providers.items()]
+def _builtin_overrides(
+    layers: Sequence[Layer], files: Sequence[SourceFile], found: Collection
+) -> dict[str, str]:
+    """Provider id -> the built-in file it replaces, for each manifest that replaces one."""
+    built_in = {f.name for f in files if layers[f.layer].builtin}
+    return {o.provider_id: o.replaced for o in found.overrides if o.replaced in built_in}
+
+
+def _warn_override(provider_id: str, file: str, built_in: str) -> None:
+    warnings.warn(
+        f"{file}: provider {provider_id!r} replaces the built-in one ({built_in})",
+        ProviderOverrideWarning,
+        stacklevel=3,
+    )
+
+
+def _broken(
+    files: Sequence[SourceFile], bad: Mapping[str, Sequence[Problem]], found: Collection
+) -> tuple[dict[str, list[Problem]], set[str]]:
+    """What a lenient load remembers of the files it leaves out: (provider id -> the problems
+    of its broken file, ids whose earlier manifest a broken later one shadows).
+
+    A broken file stands for the id it holds where that can be read, else for its name
+    (``acme.yaml``: ``acme``). It shadows a manifest of the same id in an earlier
+    directory (a built-in, say): it was meant to replace that one, which must not be served
+    in its stead (sending the provider's key where the replacement did not mean it to go).
+    """
+    from ._loader import parse_document
+    from ._manifest import SLUG
+
+    slug = re.compile(SLUG)
+
+    owner = {name: pid for pid, name in found.files.items()}
+    index = {f.name: i for i, f in enumerate(files)}
+    broken: dict[str, list[Problem]] = {}
+    shadowed: set[str] = set()
+    for name, problems in bad.items():
+        pid = owner.get(name)
+        i = index.get(name)
+        if pid is None and i is not None:
+            try:
+                data = parse_document(files[i].raw, name).data
+            except ManifestError:
+                data = None
+            value = data.get("id") if isinstance(data, dict) else None
+            if isinstance(value, str) and slug.fullmatch(value):
+                pid = value
+        if pid is None:
+            stem, dot, suffix = os.path.basename(name).rpartition(".")
+            if not (dot and suffix in ("yaml", "yml") and slug.fullmatch(stem)):
+                continue
+            pid = stem
+        winner = found.sources.get(pid)
+        if winner is not None and i is not None and winner != i:
+            if winner > i and files[winner].name not in bad:
+                continue  # a sound manifest later on the path replaces the broken one anyway
+            if files[winner].layer == files[i].layer:
+                continue  # one id twice in a directory: the first one stands
+        broken.setdefault(pid, []).extend(problems)
+        shadowed.add(pid)
+    return broken, shadowed
+
+
+def _compile(
+    key: str,
+    found: Collection,
+    directory: Path | None = None,
+    replaced: Mapping[str, str] | None = None,
+) -> Path | None:
+    replaced = replaced or {}
+    records = []
+    for pid, p in found.providers.items():
+        record = record_of(p, found.sources[pid])
+        if pid in replaced:
+            record["replaces"] = replaced[pid]  # warned about on every load, snapshot or not
+        records.append(record)
     return write_snapshot(key, records, directory)
 
 
@@ -540,19 +697,39 @@ def compile_builtin(directory: Path) -> Path:
 
 _default: Registry | None = None
 _default_lock = threading.Lock()
+# Manifests added with register(), by provider id in the order added: every reload applies them
+# again on top of the files, so a runtime registration survives reload_registry().
+_registered: dict[str, tuple[Provider, str]] = {}
+
+
+def _load_default(
+    lenient: bool = True, registered: Mapping[str, tuple[Provider, str]] | None = None
+) -> Registry:
+    """The search path with this process's registrations on top (call with the lock held)."""
+    reg = load_registry(lenient=lenient)
+    for provider, file in (_registered if registered is None else registered).values():
+        try:
+            reg = reg._with(provider, file)
+        except ManifestError as exc:
+            if not lenient:
+                raise
+            warnings.warn(f"registration left out: {exc}", ManifestWarning, stacklevel=3)
+    return reg
 
 
 def default_registry() -> Registry:
     """The registry resolve() uses when none is given: loaded once, on first use, then reused.
 
-    PROVIDER_REGISTRY_PATH is read at that first load.
+    PROVIDER_REGISTRY_PATH is read at that first load. The load is lenient: a drop-in file with
+    problems is left out with a ManifestWarning, every sound provider is served, and resolving
+    the broken one raises its ManifestError.
     """
     global _default
     reg = _default
     if reg is None:
         with _default_lock:
             if _default is None:
-                _default = load_registry()
+                _default = _load_default()
             reg = _default
     return reg
 
@@ -560,20 +737,33 @@ def default_registry() -> Registry:
 def register(manifest: Provider | Mapping[str, Any] | str | bytes | os.PathLike[str]) -> Registry:
     """Add a provider to the default registry: validated like a file, then swapped in atomically
     (resolutions already made, and threads mid-resolve, keep the registry they started with).
-    Returns the new default registry."""
+    The registration lasts for the life of the process: reload_registry() applies it again on
+    top of the files it reads. Returns the new default registry."""
     global _default
+    provider, file = _validated(manifest)
     with _default_lock:
-        base = _default if _default is not None else load_registry()
-        _default = base.register(manifest)
+        base = _default if _default is not None else _load_default()
+        _default = base._with(provider, file)
+        _registered.pop(provider.id, None)
+        _registered[provider.id] = (provider, file)
         return _default
 
 
-def reload_registry(*, lenient: bool = False) -> Registry:
+def reload_registry(*, lenient: bool = False, keep_registered: bool = True) -> Registry:
     """Read the search path again (PROVIDER_REGISTRY_PATH included) and swap the result in as
     the default registry, atomically: calls already under way finish with the registry they
-    started with, and no call ever sees half of each. On error the old registry stays."""
+    started with, and no call ever sees half of each.
+
+    Providers added with register() are added again on top, unless ``keep_registered=False``,
+    which forgets them. Without ``lenient`` any problem (in a file, or a registration that now
+    clashes with one) raises ManifestError and the old registry stays; with it, what has
+    problems is left out with a ManifestWarning, as at the first load.
+    """
     global _default
-    fresh = load_registry(lenient=lenient)
+    # Read under the lock, so that a register() made meanwhile is in the result, not lost.
     with _default_lock:
+        fresh = _load_default(lenient, None if keep_registered else {})
+        if not keep_registered:
+            _registered.clear()
         _default = fresh
     return fresh

@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ._errors import (
     AmbiguousModelError,
@@ -382,7 +382,7 @@ def resolve_provider(
         _check_api_base(api_base)
     entry = reg.entry_for_prefix(provider)
     if entry is None:
-        raise UnknownProviderError(provider, close_matches(provider, reg.prefixes()))
+        _unknown_provider(reg, provider)
     given = params or {}
     for name in given:
         if name not in entry.param_names:
@@ -451,7 +451,7 @@ def _detect(
     if provider is not None:
         entry = reg.entry_for_prefix(provider)
         if entry is None:
-            raise UnknownProviderError(provider, close_matches(provider, reg.prefixes()))
+            _unknown_provider(reg, provider)
         head, sep, rest = model.partition("/")
         if sep and reg.entry_for_prefix(head) is entry and model not in entry.models:
             return entry, rest
@@ -492,9 +492,17 @@ def _detect(
     if owners or pids:
         candidates = [f"{pid}/{model}" for pid in owners] or [f"{p}/{m}" for p, m in listed]
         raise AmbiguousModelError(model, candidates)
-    if sep and not reg.has_namespace(head):
-        raise UnknownProviderError(head, close_matches(head, reg.prefixes()))
+    if sep and (reg.broken(head) is not None or not reg.has_namespace(head)):
+        _unknown_provider(reg, head)
     raise UnknownModelError(model, reg.suggest(model))
+
+
+def _unknown_provider(reg: Registry, prefix: str) -> NoReturn:
+    """UnknownProviderError, or the ManifestError of the broken file that defines ``prefix``."""
+    broken = reg.broken(prefix)
+    if broken is not None:
+        raise broken
+    raise UnknownProviderError(prefix, close_matches(prefix, reg.prefixes()))
 
 
 def close_matches(word: str, choices: list[str]) -> list[str]:

@@ -145,6 +145,7 @@ name: Acme
 api:
   dialect: openai
   base_url: https://${ACME_GATEWAY_HOST}/accounts/${ACME_ACCOUNT}/v1
+  base_url_vars: [ACME_GATEWAY_HOST, ACME_ACCOUNT]
 auth:
   env: [ACME_API_KEY]
 models:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ BODY = {"messages": [{"role": "user", "content": "Hi"}]}
 def fresh_default(monkeypatch: pytest.MonkeyPatch, dropin: Path) -> Path:
     """Each test starts from an unloaded default registry with its own drop-in directory."""
     monkeypatch.setattr(registry_module, "_default", None)
+    monkeypatch.setattr(registry_module, "_registered", {}, raising=False)
     monkeypatch.setenv("PROVIDER_REGISTRY_PATH", str(dropin))
     return dropin
 
@@ -152,3 +154,80 @@ def test_failed_reload_keeps_the_old_registry(fresh_default: Path) -> None:
     assert "broken" not in lenient
     assert "wandb" in lenient
     assert default_registry() is lenient
+
+
+# --- runtime registrations survive a reload (issue 12, item 14) ---------------------------------
+
+ACME_DICT = {
+    "schema_version": 1, "id": "acme", "name": "Acme",
+    "api": {"dialect": "openai", "base_url": "https://acme.example/v1"},
+    "auth": {"required": False}, "models": {"m1": {}},
+}  # fmt: skip
+
+
+def test_a_registration_survives_a_reload(fresh_default: Path) -> None:
+    register(ACME_DICT)
+    (fresh_default / "beta.yaml").write_text(manifest_text("beta"))
+    reloaded = reload_registry()
+    assert default_registry() is reloaded
+    assert resolve("acme/m1").provider_id == "acme"  # kept
+    assert resolve("beta/m1").provider_id == "beta"  # and the new file read
+    # A registration stands above the files: one for an id a file also defines wins.
+    (fresh_default / "acme.yaml").write_text(manifest_text("acme", "  m2: {}"))
+    reload_registry()
+    assert set(default_registry().entry("acme").models) == {"m1"}
+    # Asked to, a reload forgets them.
+    reload_registry(keep_registered=False)
+    assert set(default_registry().entry("acme").models) == {"m2"}
+    (fresh_default / "acme.yaml").unlink()
+    assert "acme" not in reload_registry()
+
+
+def test_a_registration_that_now_clashes_fails_the_reload(fresh_default: Path) -> None:
+    register({**ACME_DICT, "aliases": ["beta"]})
+    (fresh_default / "beta.yaml").write_text(manifest_text("beta"))
+    before = default_registry()
+    with pytest.raises(ManifestError, match="'beta' is already the id of 'beta'"):
+        reload_registry()
+    assert default_registry() is before
+    with pytest.warns(ManifestWarning, match="registration left out"):
+        lenient = reload_registry(lenient=True)
+    assert "beta" in lenient
+    assert "acme" not in lenient
+
+
+def test_resolves_of_a_registration_never_fail_during_reloads(fresh_default: Path) -> None:
+    """The issue's run: threads resolve a registered provider while another thread reloads
+    again and again. Before the fix every resolve after the first reload failed."""
+    register(ACME_DICT)
+    errors: list[BaseException] = []
+    done = threading.Event()
+    counts = [0] * 4
+
+    def reload_many() -> None:
+        try:
+            for _ in range(20):
+                reload_registry()
+        except BaseException as exc:  # reported by the test, which fails on any
+            errors.append(exc)
+        finally:
+            done.set()
+
+    def resolve_until_done(slot: int) -> None:
+        try:
+            while not done.is_set() or counts[slot] < 50:
+                assert resolve("acme/m1").provider_id == "acme"
+                counts[slot] += 1
+                time.sleep(0)  # let the reloader have the GIL too
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=resolve_until_done, args=(i,)) for i in range(4)]
+    threads.append(threading.Thread(target=reload_many))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert all(n >= 50 for n in counts)
+    assert resolve("acme/m1").provider_id == "acme"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ import yaml
 
 from provider_registry import (
     ManifestError,
+    ManifestWarning,
+    ProviderOverrideWarning,
     Registry,
     default_registry,
     load_manifest,
@@ -49,9 +52,11 @@ def test_dropin_on_env_path_resolves_and_validates(dropin: Path) -> None:
 
 def test_missing_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     missing = str(tmp_path / "missing")
-    # On the variable, like PATH: a warning in validate, no failure for applications.
+    # On the variable, like PATH: a warning in validate and at load, no failure for applications.
     monkeypatch.setenv("PROVIDER_REGISTRY_PATH", missing)
-    assert "wandb" in load_registry()
+    with pytest.warns(ManifestWarning, match=f"{re.escape(missing)}: no such directory") as said:
+        assert "wandb" in load_registry()
+    assert len(said) == 1
     out = io.StringIO()
     assert main(["validate"], out=out) == 0
     assert f"{missing}: warning: no such directory (on PROVIDER_REGISTRY_PATH)" in out.getvalue()
@@ -82,8 +87,15 @@ def test_override_of_builtin_is_reported(dropin: Path) -> None:
     out = io.StringIO()
     assert main(["validate", "--path", str(dropin)], out=out) == 0
     assert "notice: provider 'wandb' replaces the one in providers/wandb.yaml" in out.getvalue()
-    reg = load_registry([dropin], env=False)
-    assert reg.provider("wandb").api.base_url == "https://proxy.example/wandb"
+    # At load too, every time, not only in validate: it decides where wandb's key goes now.
+    for _ in range(2):
+        with pytest.warns(ProviderOverrideWarning) as said:
+            reg = load_registry([dropin], env=False)  # the full path, then the snapshot
+        assert [str(w.message) for w in said] == [
+            f"{dropin / 'wandb.yaml'}: provider 'wandb' replaces the built-in one "
+            f"({os.path.join('providers', 'wandb.yaml')})"
+        ]
+        assert reg.provider("wandb").api.base_url == "https://proxy.example/wandb"
 
 
 def test_same_id_twice_in_one_directory_is_an_error(dropin: Path) -> None:
@@ -135,6 +147,7 @@ def test_register_swaps_the_default_registry(monkeypatch: pytest.MonkeyPatch, dr
     import provider_registry._registry as registry_module
 
     monkeypatch.setattr(registry_module, "_default", None)
+    monkeypatch.setattr(registry_module, "_registered", {}, raising=False)
     path = dropin / "acme.yaml"
     path.write_text(manifest_text("acme"))
     before = default_registry()

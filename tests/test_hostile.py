@@ -340,6 +340,8 @@ def test_collision_corpus() -> None:
         "b-alias-is-other-id.yaml",
         "d-dup-second.yaml",
         "e-builtin-endpoint.yaml",
+        "f-builtin-key.yaml",
+        "g-builtin-owns.yaml",
     }
     for path in COLLISIONS:
         load_registry([path], builtin=False, env=False)  # each one is valid alone

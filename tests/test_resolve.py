@@ -367,6 +367,7 @@ def test_longest_endpoint_wins(dropin: Path) -> None:
 
 def test_base_url_variable(dropin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = manifest_text("acme", base_url="https://${ACME_RESOURCE}.acme.example/v1")
+    text = text.replace("  endpoints:", "  base_url_vars: [ACME_RESOURCE]\n  endpoints:")
     (dropin / "acme.yaml").write_text(text)
     reg = load_registry([dropin], builtin=False, env=False)
     with pytest.raises(MissingParameterError) as info:
