@@ -23,6 +23,7 @@ from pydantic import (
     StringConstraints,
     WithJsonSchema,
 )
+from pydantic_core import PydanticCustomError
 
 from ._urls import LOOPBACK_HOSTS
 
@@ -90,6 +91,38 @@ def _number_not_text(value: Any) -> Any:
     return value
 
 
+def _boolean_not_text(value: Any) -> Any:
+    # pydantic would read 'false', 'no', 0 and 1 as booleans; the schema (and so `validate`)
+    # takes only true and false, and the loader must agree with it.
+    if not isinstance(value, bool):
+        raise PydanticCustomError(
+            "boolean_not_text", "should be true or false", {"hint": "write true or false, unquoted"}
+        )
+    return value
+
+
+def _date_not_other(value: Any) -> Any:
+    # pydantic would read 0 as 1970-01-01 and '2026-01-01T00:00:00' as a date; a manifest
+    # writes the day itself (a date object is fine: register() passes a Provider's own).
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise PydanticCustomError(
+            "date_not_day", "should be a date", {"hint": "write the day as YYYY-MM-DD"}
+        )
+    return value
+
+
+def _one_not_other(value: Any) -> Any:
+    # pydantic would take 1.0 and true for the literal 1.
+    if type(value) is not int:
+        raise PydanticCustomError("version_not_int", "should be 1", {"hint": "write 1, unquoted"})
+    return value
+
+
+Flag = Annotated[bool, BeforeValidator(_boolean_not_text)]
+Day = Annotated[datetime.date, BeforeValidator(_date_not_other)]
+
 Usd = Annotated[
     Decimal,
     BeforeValidator(_number_not_text),
@@ -146,9 +179,9 @@ class Source(_Strict):
     file: str | None = Field(default=None, min_length=1)
     """Or the file the figures were read from, where no stable URL serves them (a catalog
     snapshot, e.g. "litellm-1.110.2-model-prices.json")."""
-    as_of: datetime.date
+    as_of: Day
     """The date of the data itself, not the day it was copied (YYYY-MM-DD)."""
-    checked: datetime.date | None = None
+    checked: Day | None = None
     """The day someone or something compared these figures with the provider's own page or
     feed; left out when nobody has."""
     note: str | None = Field(default=None, min_length=1)
@@ -192,7 +225,7 @@ class Auth(_Strict):
     scheme: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
     """Word before the key in the header. Left out: "Bearer" when the header is Authorization,
     nothing (a bare key) for any other header such as api-key or x-api-key."""
-    required: bool = True
+    required: Flag = True
     """False for servers that need no key (local Ollama, vLLM, LM Studio)."""
 
     def header_value(self, key: str) -> str:
@@ -219,7 +252,7 @@ class Param(_Strict):
 
     send_as: SendAs
     """Where the value is sent."""
-    required: bool = False
+    required: Flag = False
     """Whether a request without a value is refused before it is sent."""
     env: EnvName | None = None
     """Environment variable that supplies the value when none is passed."""
@@ -283,14 +316,14 @@ class Price(Rates):
 
     tiers: list[PriceTier] = Field(default_factory=list)
     """Long-context rates, each for prompts above its threshold; the highest threshold met wins."""
-    since: datetime.date | None = None
+    since: Day | None = None
     """The day these prices took effect, where an earlier price is in price_history."""
 
 
 class PastPrice(Price):
     """Prices that were in force until a day (exclusive)."""
 
-    until: datetime.date
+    until: Day
     """The first day these prices no longer applied."""
 
 
@@ -315,9 +348,9 @@ class Model(_Strict):
     """Lifecycle: experimental, ga, deprecated (still served), retired (no longer served), or
     unverified (listed by a source, absent from the provider's own current list: it may no
     longer be served)."""
-    deprecated_on: datetime.date | None = None
+    deprecated_on: Day | None = None
     """When the deprecation was announced or took effect."""
-    retired_on: datetime.date | None = None
+    retired_on: Day | None = None
     """When the model stopped (or stops) being served."""
     replacement: ModelId | None = None
     """The model id to use instead, in this provider's table."""
@@ -335,7 +368,7 @@ class Model(_Strict):
 class Provider(_Strict):
     """One LLM API provider: endpoint, credentials, parameters and model table."""
 
-    schema_version: Literal[1]
+    schema_version: Annotated[Literal[1], BeforeValidator(_one_not_other)]
     """Manifest format version; this schema describes version 1."""
     id: Slug
     """The provider's slug, the prefix in "<id>/<model>"."""
