@@ -48,6 +48,9 @@ class Dialect:
     }
     models_path = "/models"
     """Where, under the base URL, the provider lists the models it serves (a GET)."""
+    caller_fields: frozenset[str] = frozenset({"model", "messages", "stream"})
+    """Body fields that are the caller's (and the resolution's): which model, the conversation,
+    and whether the answer streams. A manifest may not set, rename, drop or replace them."""
 
     def path(self, res: Resolution) -> str:
         mode = res.model_info.mode if res.model_info else "chat"
@@ -89,6 +92,7 @@ class AnthropicDialect(Dialect):
 
     name = "anthropic"
     paths = {"chat": "/messages"}  # noqa: RUF012 -- read-only table
+    caller_fields = Dialect.caller_fields | {"system"}  # the system messages, moved out
 
     def shape(self, body: dict[str, Any], res: Resolution) -> tuple[dict[str, Any], list[str]]:
         from ._anthropic import to_anthropic

@@ -423,6 +423,8 @@ def semantic_problems(p: Provider) -> Problems:
             found.append(
                 (("api", "headers", header), "line breaks and NUL would inject headers", None)
             )
+    found += _header_problems(p)
+    found += _body_problems(p)
     if p.auth.required and not p.auth.env:
         found.append(
             (
@@ -554,6 +556,90 @@ def _param_problems(path: tuple[str | int, ...], param: Param) -> Problems:
             if param.default is not None and not rx.fullmatch(param.default):
                 found.append(((*path, "default"), "the default does not match the pattern", None))
     return found
+
+
+# Headers a manifest may not set, as a static header or a parameter: the HTTP client frames and
+# routes the request (a second Content-Length or Transfer-Encoding desynchronises it, Host moves
+# it), the library says what the body is and how a stream answers, and the key travels only in
+# auth.header (a lower-case "authorization" beside it sends two; a Cookie would be a credential
+# that nothing masks).
+_FRAMING = "the HTTP client frames and routes the request itself"
+_BODY = "the library sets the body's type and encoding and what the answer may be"
+_CREDENTIAL = "the key comes from auth.env and travels only in auth.header"
+RESERVED_HEADERS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "host",
+            "content-length",
+            "transfer-encoding",
+            "connection",
+            "keep-alive",
+            "te",
+            "trailer",
+            "upgrade",
+            "expect",
+        ),
+        _FRAMING,
+    ),
+    **dict.fromkeys(("content-type", "content-encoding", "accept", "accept-encoding"), _BODY),
+    **dict.fromkeys(("authorization", "proxy-authorization", "cookie"), _CREDENTIAL),
+}
+"""Lower-case header names no manifest may send, and why; any ``Proxy-*`` header too."""
+
+
+def _reserved_header(name: str, auth_header: str) -> str | None:
+    low = name.lower()
+    if low == auth_header.lower():
+        return _CREDENTIAL
+    if low.startswith("proxy-"):
+        return _FRAMING
+    return RESERVED_HEADERS.get(low)
+
+
+def _header_problems(p: Provider) -> Problems:
+    found: Problems = []
+    placed: list[tuple[tuple[str | int, ...], str, str]] = [
+        (("api", "headers", h), h, "a static header") for h in p.api.headers
+    ]
+    placed += [
+        (("params", name, "send_as", "header"), spec.send_as.header, f"parameter {name!r}")
+        for name, spec in p.params.items()
+        if spec.send_as.header
+    ]
+    seen: dict[str, str] = {}
+    for path, header, what in placed:
+        why = _reserved_header(header, p.auth.header)
+        if why is not None:
+            found.append((path, f"a manifest may not set the {header} header", why))
+        elif header.lower() in seen:
+            message = f"the {header} header is already sent by {seen[header.lower()]}"
+            found.append((path, message, "header names are case-insensitive; send it once"))
+        seen.setdefault(header.lower(), what)
+    return found
+
+
+def _body_problems(p: Provider) -> Problems:
+    from ._dialects import DIALECTS
+
+    owned = DIALECTS[p.api.dialect].caller_fields
+    hint = f"in the {p.api.dialect} dialect the caller owns {', '.join(sorted(owned))}"
+    rules = p.request
+    named: list[tuple[tuple[str | int, ...], str]] = [
+        *((("request", "rename", old), old) for old in rules.rename),
+        *((("request", "rename", old), new) for old, new in rules.rename.items()),
+        *((("request", "defaults", field), field) for field in rules.defaults),
+        *((("request", "unsupported", i), field) for i, field in enumerate(rules.unsupported)),
+        *(
+            (("params", name, "send_as", "body"), spec.send_as.body)
+            for name, spec in p.params.items()
+            if spec.send_as.body
+        ),
+    ]
+    return [
+        (path, f"a manifest may not set, rename or drop the body field {field!r}", hint)
+        for path, field in named
+        if field in owned
+    ]
 
 
 def _url_problems(path: tuple[str | int, ...], url: str) -> Problems:
