@@ -13,7 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._errors import InvalidRequestError, ProviderError
+from ._errors import InvalidRequestError
+from ._replies import ReplyReader
 
 __all__ = ["StreamTranslator", "from_anthropic", "to_anthropic"]
 
@@ -73,26 +74,35 @@ def to_anthropic(
     return _Request(provider, model).translate(body, default_max_tokens)
 
 
-def from_anthropic(reply: dict[str, Any]) -> dict[str, Any]:
-    """Anthropic Messages response -> OpenAI chat.completion response.
+def from_anthropic(reply: object, *, provider: str) -> dict[str, Any]:
+    """Anthropic Messages response -> OpenAI chat.completion response; MalformedReplyError
+    naming the field when ``reply`` is not a Messages response.
 
     >>> out = from_anthropic({"id": "msg_1", "model": "claude-haiku-4-5",
     ...     "content": [{"type": "text", "text": "Hello"}], "stop_reason": "end_turn",
-    ...     "usage": {"input_tokens": 5, "output_tokens": 2}})
+    ...     "usage": {"input_tokens": 5, "output_tokens": 2}}, provider="acme")
     >>> out["choices"][0]["message"], out["choices"][0]["finish_reason"]
     ({'role': 'assistant', 'content': 'Hello'}, 'stop')
     """
+    read = ReplyReader(provider)
+    data = read.mapping(reply, "")
     texts: list[str] = []
     tool_calls: list[dict[str, Any]] = []
-    for block in reply.get("content") or []:
-        if block.get("type") == "text":
-            texts.append(block.get("text", ""))
-        elif block.get("type") == "tool_use":
+    for i, item in enumerate(read.optional_items(data.get("content"), "content")):
+        block = read.mapping(item, f"content[{i}]")
+        kind = read.optional_text(block.get("type"), f"content[{i}].type")
+        if kind == "text":
+            texts.append(read.text(block.get("text"), f"content[{i}].text"))
+        elif kind == "tool_use":
+            arguments = read.mapping(block.get("input"), f"content[{i}].input")
             tool_calls.append(
                 {
-                    "id": block["id"],
+                    "id": read.text(block.get("id"), f"content[{i}].id"),
                     "type": "function",
-                    "function": {"name": block["name"], "arguments": json.dumps(block["input"])},
+                    "function": {
+                        "name": read.text(block.get("name"), f"content[{i}].name"),
+                        "arguments": json.dumps(arguments),
+                    },
                 }
             )
     # Text blocks are consecutive pieces of one answer (the stream sends them without a
@@ -101,14 +111,14 @@ def from_anthropic(reply: dict[str, Any]) -> dict[str, Any]:
     if tool_calls:
         message["tool_calls"] = tool_calls
     return {
-        "id": reply["id"],
+        "id": read.text(data.get("id"), "id"),
         "object": "chat.completion",
         "created": 0,
-        "model": reply["model"],
+        "model": read.text(data.get("model"), "model"),
         "choices": [
-            {"index": 0, "message": message, "finish_reason": _finish_reason(reply)},
+            {"index": 0, "message": message, "finish_reason": _finish_reason(read, data)},
         ],
-        "usage": _usage(reply.get("usage") or {}),
+        "usage": _usage(read, data.get("usage"), "usage"),
     }
 
 
@@ -128,61 +138,72 @@ class StreamTranslator:
 
     def __init__(self, provider: str) -> None:
         self.provider = provider
+        self._read = ReplyReader(provider, "stream event")
         self._id = ""
         self._model = ""
         self._prompt_usage: dict[str, Any] = {}
         # Anthropic numbers content blocks across text and tools; OpenAI numbers tool calls alone.
         self._tool_index: dict[int, int] = {}
 
-    def feed(self, event: str, data: dict[str, Any]) -> list[dict[str, Any]]:
-        """The OpenAI chunks for one event (often none); raises ProviderError on an error event."""
-        kind = data.get("type") or event
+    def feed(self, event: str, data: object) -> list[dict[str, Any]]:
+        """The OpenAI chunks for one event (often none); raises ProviderError on an error event
+        and MalformedReplyError on an event of the wrong shape."""
+        read = self._read
+        event_data = read.mapping(data, "")
+        kind = read.optional_text(event_data.get("type"), "type") or event
         if kind == "message_start":
-            message = data.get("message") or {}
-            self._id = message.get("id", "")
-            self._model = message.get("model", "")
-            self._prompt_usage = dict(message.get("usage") or {})
+            message = read.mapping(event_data.get("message"), "message")
+            self._id = read.text(message.get("id"), "message.id")
+            self._model = read.text(message.get("model"), "message.model")
+            self._prompt_usage = dict(_counts(read, message.get("usage"), "message.usage"))
             return [self._chunk({"role": "assistant", "content": ""})]
         if kind == "content_block_start":
-            return self._block_start(data)
+            return self._block_start(event_data)
         if kind == "content_block_delta":
-            return self._block_delta(data)
+            return self._block_delta(event_data)
         if kind == "message_delta":
-            usage = {**self._prompt_usage, "output_tokens": _output_tokens(data)}
-            chunk = self._chunk({}, _finish_reason(data.get("delta") or {}))
-            chunk["usage"] = _usage(usage)
+            usage = _counts(read, event_data.get("usage"), "usage")
+            usage = {**self._prompt_usage, "output_tokens": usage.get("output_tokens", 0)}
+            delta = read.optional_mapping(event_data.get("delta"), "delta")
+            chunk = self._chunk({}, _finish_reason(read, delta, "delta."))
+            chunk["usage"] = _usage(read, usage, "usage")
             return [chunk]
         if kind == "error":
-            error = data.get("error") or {}
-            raise ProviderError(self.provider, str(error.get("message") or "stream error"))
+            raise read.stream_error(event_data.get("error"))
         # ping, content_block_stop, message_stop, and event types added after this was written
         return []
 
-    def _block_start(self, data: dict[str, Any]) -> list[dict[str, Any]]:
-        block = data.get("content_block") or {}
+    def _block_start(self, data: Mapping[str, Any]) -> list[dict[str, Any]]:
+        read = self._read
+        block = read.optional_mapping(data.get("content_block"), "content_block")
         if block.get("type") != "tool_use":
             return []
         index = len(self._tool_index)
-        self._tool_index[data["index"]] = index
+        self._tool_index[read.index(data.get("index"), "index")] = index
         call = {
             "index": index,
-            "id": block["id"],
+            "id": read.text(block.get("id"), "content_block.id"),
             "type": "function",
-            "function": {"name": block["name"], "arguments": ""},
+            "function": {
+                "name": read.text(block.get("name"), "content_block.name"),
+                "arguments": "",
+            },
         }
         return [self._chunk({"tool_calls": [call]})]
 
-    def _block_delta(self, data: dict[str, Any]) -> list[dict[str, Any]]:
-        delta = data.get("delta") or {}
+    def _block_delta(self, data: Mapping[str, Any]) -> list[dict[str, Any]]:
+        read = self._read
+        delta = read.optional_mapping(data.get("delta"), "delta")
         if delta.get("type") == "text_delta":
-            return [self._chunk({"content": delta["text"]})]
+            return [self._chunk({"content": read.text(delta.get("text"), "delta.text")})]
         if delta.get("type") == "input_json_delta":
-            index = self._tool_index.get(data.get("index", -1))
+            index = self._tool_index.get(read.index(data.get("index"), "index"))
+            partial = read.text(delta.get("partial_json"), "delta.partial_json")
             # Server-side tools (web search) stream their input too, but the caller never ran
             # them and has no tool call to append it to.
             if index is None:
                 return []
-            call = {"index": index, "function": {"arguments": delta["partial_json"]}}
+            call = {"index": index, "function": {"arguments": partial}}
             return [self._chunk({"tool_calls": [call]})]
         return []
 
@@ -196,22 +217,34 @@ class StreamTranslator:
         }
 
 
-def _finish_reason(carrier: Mapping[str, Any]) -> str:
-    return _FINISH_REASONS.get(carrier.get("stop_reason") or "", "stop")
+def _finish_reason(read: ReplyReader, carrier: Mapping[str, Any], where: str = "") -> str:
+    reason = read.optional_text(carrier.get("stop_reason"), f"{where}stop_reason")
+    return _FINISH_REASONS.get(reason or "", "stop")
 
 
-def _output_tokens(data: Mapping[str, Any]) -> int:
-    usage = data.get("usage") or {}
-    return int(usage.get("output_tokens") or 0)
+_COUNTS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_input_tokens",
+    "cache_creation_input_tokens",
+)
 
 
-def _usage(usage: Mapping[str, Any]) -> dict[str, Any]:
+def _counts(read: ReplyReader, usage: object, where: str) -> dict[str, int]:
+    """Anthropic's usage object as token counts (a null count, which Anthropic sends for a cache
+    it did not use, is 0); other fields are left out."""
+    found = read.optional_mapping(usage, where)
+    return {field: read.count(found.get(field), f"{where}.{field}") for field in _COUNTS}
+
+
+def _usage(read: ReplyReader, usage: object, where: str) -> dict[str, Any]:
     # Anthropic's input_tokens leaves out cached tokens, OpenAI's prompt_tokens counts them, so
-    # the cache figures are added back. Anthropic sends null for a cache it did not use.
-    cache_read = int(usage.get("cache_read_input_tokens") or 0)
-    cache_write = int(usage.get("cache_creation_input_tokens") or 0)
-    prompt = int(usage.get("input_tokens") or 0) + cache_read + cache_write
-    completion = int(usage.get("output_tokens") or 0)
+    # the cache figures are added back.
+    counts = _counts(read, usage, where)
+    cache_read = counts["cache_read_input_tokens"]
+    cache_write = counts["cache_creation_input_tokens"]
+    prompt = counts["input_tokens"] + cache_read + cache_write
+    completion = counts["output_tokens"]
     return {
         "prompt_tokens": prompt,
         "completion_tokens": completion,

@@ -29,13 +29,14 @@ import hashlib
 import io
 import os
 import pickle
+import stat
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._errors import ManifestError, Problem
-from ._paths import MAX_BYTES, data_dir
+from ._paths import MAX_BYTES, FileRefused, data_dir, read_regular
 
 if TYPE_CHECKING:
     from ._manifest import Provider
@@ -64,7 +65,7 @@ _FORMAT = b"provider-registry snapshot 1\n"
 # The modules whose code decides whether a file is valid and what it compiles to.
 _RULES = (
     *("_paths.py", "_yaml.py", "_loader.py", "_manifest.py", "_urls.py", "_trust.py"),
-    *("_collect.py", "_registry.py", "_catalog.py"),
+    *("_collect.py", "_registry.py", "_catalog.py", "_dialects.py"),
 )
 _KEEP = 8  # snapshots kept in the cache directory; older ones are removed on write
 
@@ -138,10 +139,15 @@ def scan(layers: Sequence[Layer]) -> tuple[list[SourceFile], list[Problem]]:
 
 def _listing(layer: Layer) -> list[Path] | Problem:
     path = layer.path
-    if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
-    if path.exists() or path.is_symlink():
-        return [path]
+    try:
+        if stat.S_ISDIR(os.stat(path).st_mode):
+            return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+        return [path]  # the reader refuses what is not a regular file
+    except (FileNotFoundError, NotADirectoryError):
+        if path.is_symlink():
+            return [path]  # a dangling link: the reader says so
+    except OSError as exc:  # too long a name, no permission, a loop of links
+        return Problem(str(path), None, None, "", f"cannot read: {exc.strerror or exc}")
     if layer.optional:
         message = f"no such directory (on {ENV_PATH})"
         return Problem(str(path), None, None, "", message, severity="warning")
@@ -157,16 +163,12 @@ def _display(path: Path, cwd: Path) -> str:
 
 
 def read_bytes(path: Path, name: str) -> bytes:
-    """A manifest file's bytes, refusing one over the size limit before reading it."""
+    """A manifest file's bytes, read by the one bounded reader of regular files."""
     try:
-        size = path.stat().st_size
-        if size <= MAX_BYTES:
-            return path.read_bytes()
-        message = f"file is {size:,} bytes, above the limit of {MAX_BYTES:,}"
-        hint = "split the model table or trim it"
-    except OSError as exc:
-        message, hint = f"cannot read the file: {exc.strerror or exc}", None
-    raise ManifestError([Problem(name, None, None, "", message, hint)])
+        return read_regular(path, MAX_BYTES)
+    except FileRefused as exc:
+        hint = "split the model table or trim it" if exc.too_large else exc.hint
+        raise ManifestError([Problem(name, None, None, "", exc.reason, hint)]) from None
 
 
 def snapshot_key(layers: Sequence[Layer], files: Sequence[SourceFile]) -> str:

@@ -118,14 +118,18 @@ def _cmd_import(args: argparse.Namespace, out: TextIO) -> int:
 
     from ._errors import ManifestError
     from ._import import import_litellm, import_models_dev, write_manifests
+    from ._paths import FileRefused, read_regular
     from ._registry import load_registry
+    from ._sources import MAX_BYTES
 
     path: Path = args.file
     try:
         as_of = args.as_of or datetime.date.fromtimestamp(path.stat().st_mtime)
-        data = json.loads(path.read_bytes())
+        data = json.loads(read_regular(path, MAX_BYTES))
     except OSError as exc:
         return _error(f"{path}: cannot read: {exc.strerror or exc}")
+    except FileRefused as exc:
+        return _error(f"{path}: {exc.reason}")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return _error(f"{path}: not valid JSON: {exc}")
     if not isinstance(data, dict):

@@ -19,6 +19,7 @@ import dataclasses
 import email.utils
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -30,6 +31,7 @@ from ._dialects import DIALECTS
 from ._errors import (
     AuthenticationError,
     BadRequestError,
+    MalformedReplyError,
     ModelNotFoundError,
     ProviderConnectionError,
     ProviderError,
@@ -297,14 +299,23 @@ async def _asend(
         attempt += 1
 
 
-def _reply(res: Resolution, response: httpx.Response) -> Reply:
+_NOT_JSON = object()
+
+
+def _json(text: str | bytes) -> Any:
+    """Parsed JSON, or _NOT_JSON (so no decoding error is left in an exception's context)."""
     try:
-        data = response.json()
-    except ValueError:
-        raise ProviderError(
-            res.provider_id, "the reply is not JSON", status_code=response.status_code
-        ) from None
-    reply = Reply(DIALECTS[res.provider.api.dialect].reply(data))
+        return json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: nested past what json can parse
+        return _NOT_JSON
+
+
+def _reply(res: Resolution, response: httpx.Response) -> Reply:
+    data = _json(response.content)
+    if data is _NOT_JSON:
+        message = "malformed reply: not JSON"
+        raise MalformedReplyError(res.provider_id, message, status_code=response.status_code)
+    reply = Reply(DIALECTS[res.provider.api.dialect].reply(data, res.provider_id))
     reply.resolution = res
     reply.cost = cost_of_usage(res.prices, reply.get("usage"), res.provider_id)
     return reply
@@ -340,13 +351,21 @@ def _translator(res: Resolution) -> Callable[[tuple[str, str]], list[dict[str, A
         event, data = item
         if data == "[DONE]":
             return None
-        try:
-            parsed = json.loads(data)
-        except ValueError:
-            raise ProviderError(res.provider_id, "a stream event is not JSON") from None
+        parsed = _json(data)
+        if parsed is _NOT_JSON:
+            raise MalformedReplyError(res.provider_id, "malformed stream: an event is not JSON")
         return translate(event, parsed)
 
     return handle
+
+
+def _no_events(res: Resolution, response: httpx.Response) -> MalformedReplyError:
+    # The content type is shown only when it looks like one: a header may echo anything.
+    kind = response.headers.get("content-type", "").partition(";")[0].strip()
+    if not re.fullmatch(r"[a-z]+/[a-z0-9.+-]{1,40}", kind):
+        kind = "no known content type"
+    message = f"malformed stream: it ended before any event ({kind}, not text/event-stream)"
+    return MalformedReplyError(res.provider_id, message, status_code=response.status_code)
 
 
 def _stream(
@@ -356,12 +375,16 @@ def _stream(
     try:
         response = _send(client, request, res, retry, stream=True)
         try:
+            events = 0
             for line in response.iter_lines():
                 item = parser.line(line)
+                events += item is not None
                 chunks = handle(item) if item else []
                 if chunks is None:
                     return
                 yield from chunks
+            if not events:
+                raise _no_events(res, response)
         except httpx.TransportError as exc:
             raise _connection_error(res, exc) from None
         finally:
@@ -378,13 +401,17 @@ async def _astream(
     try:
         response = await _asend(client, request, res, retry, stream=True)
         try:
+            events = 0
             async for line in response.aiter_lines():
                 item = parser.line(line)
+                events += item is not None
                 chunks = handle(item) if item else []
                 if chunks is None:
                     return
                 for chunk in chunks:
                     yield chunk
+            if not events:
+                raise _no_events(res, response)
         except httpx.TransportError as exc:
             raise _connection_error(res, exc) from None
         finally:

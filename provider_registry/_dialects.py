@@ -12,13 +12,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._errors import InvalidRequestError
+from ._replies import ReplyReader, describe
 
 if TYPE_CHECKING:
     from ._resolver import Resolution
 
 __all__ = ["DIALECTS", "Dialect"]
 
-Chunks = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
+Chunks = Callable[[str, object], list[dict[str, Any]]]
+"""Turns one stream event (its name and parsed JSON data) into OpenAI-shaped chunks."""
 
 
 def _ids(items: object, expected: str) -> list[str]:
@@ -48,6 +50,9 @@ class Dialect:
     }
     models_path = "/models"
     """Where, under the base URL, the provider lists the models it serves (a GET)."""
+    caller_fields: frozenset[str] = frozenset({"model", "messages", "stream"})
+    """Body fields that are the caller's (and the resolution's): which model, the conversation,
+    and whether the answer streams. A manifest may not set, rename, drop or replace them."""
 
     def path(self, res: Resolution) -> str:
         mode = res.model_info.mode if res.model_info else "chat"
@@ -62,11 +67,25 @@ class Dialect:
         """The provider's body, and the keys it had to leave out."""
         return body, []
 
-    def reply(self, data: dict[str, Any]) -> dict[str, Any]:
-        return data
+    def reply(self, data: object, provider: str) -> dict[str, Any]:
+        """The reply in the OpenAI chat-completion shape; MalformedReplyError if it is not."""
+        read = ReplyReader(provider)
+        reply = dict(read.mapping(data, ""))
+        _check_openai(read, reply, "message")
+        return reply
 
     def chunks(self, provider: str) -> Chunks:
-        return lambda event, data: [data]
+        read = ReplyReader(provider, "stream chunk")
+
+        def feed(event: str, data: object) -> list[dict[str, Any]]:
+            chunk = dict(read.mapping(data, ""))
+            error = chunk.get("error")
+            if error is not None:  # what the OpenAI SDK raises on, mid-stream
+                raise read.stream_error(error)
+            _check_openai(read, chunk, "delta")
+            return [chunk]
+
+        return feed
 
     def models_query(self, cursor: str | None) -> dict[str, str]:
         """The query for the page of the model list after ``cursor`` (None: the first page)."""
@@ -89,6 +108,7 @@ class AnthropicDialect(Dialect):
 
     name = "anthropic"
     paths = {"chat": "/messages"}  # noqa: RUF012 -- read-only table
+    caller_fields = Dialect.caller_fields | {"system"}  # the system messages, moved out
 
     def shape(self, body: dict[str, Any], res: Resolution) -> tuple[dict[str, Any], list[str]]:
         from ._anthropic import to_anthropic
@@ -98,10 +118,10 @@ class AnthropicDialect(Dialect):
             body, default_max_tokens=limit, provider=res.provider_id, model=res.model
         )
 
-    def reply(self, data: dict[str, Any]) -> dict[str, Any]:
+    def reply(self, data: object, provider: str) -> dict[str, Any]:
         from ._anthropic import from_anthropic
 
-        return from_anthropic(data)
+        return from_anthropic(data, provider=provider)
 
     def chunks(self, provider: str) -> Chunks:
         from ._anthropic import StreamTranslator
@@ -134,6 +154,22 @@ class AnthropicDialect(Dialect):
         if not isinstance(cursor, str) or not cursor:
             raise ValueError("has_more is true but last_id is missing")
         return ids, cursor
+
+
+def _check_openai(read: ReplyReader, reply: dict[str, Any], message: str) -> None:
+    """What callers and cost() read of an OpenAI-shaped reply or chunk (``message`` is
+    "delta" in a chunk): the choices, each one's message, its content and the usage."""
+    choices = reply.get("choices")
+    if message == "message" or choices is not None:  # a chunk may carry only usage
+        for i, choice in enumerate(read.items(choices, "choices")):
+            where = f"choices[{i}]"
+            said = read.mapping(choice, where)
+            if message not in said:  # a legacy completion's choice holds text instead
+                continue
+            content = read.mapping(said[message], f"{where}.{message}").get("content")
+            if content is not None and not isinstance(content, str | list):
+                raise read.fail(f"{where}.{message}.content", f"is {describe(content)}, not text")
+    read.usage(reply.get("usage"))
 
 
 DIALECTS: dict[str, Dialect] = {"openai": Dialect(), "anthropic": AnthropicDialect()}

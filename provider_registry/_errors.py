@@ -27,6 +27,8 @@
         ├── RateLimitError                   429; carries .retry_after (seconds or None)
         ├── ServerError                      5xx
         ├── BadRequestError                  any other 4xx
+        ├── MalformedReplyError              a 2xx answer not of the dialect's shape (not JSON,
+        │                                    a field missing or of the wrong type), named
         └── ProviderConnectionError          refused, reset, timed out; status_code is None
 
 Warnings (UserWarning): DeprecatedModelWarning when a deprecated model resolves,
@@ -55,6 +57,7 @@ __all__ = [
     "InvalidParameterError",
     "InvalidRequestError",
     "LookupFailedError",
+    "MalformedReplyError",
     "ManifestError",
     "ManifestWarning",
     "MissingCredentialsError",
@@ -286,6 +289,12 @@ class ServerError(ProviderError):
 
 class BadRequestError(ProviderError):
     """Another 4xx: the provider refused the request as malformed."""
+
+
+class MalformedReplyError(ProviderError):
+    """A 2xx answer that is not what the dialect answers: not JSON, or a field missing or of the
+    wrong type. The message names the field and what it held, by kind (text, a list, ...): a
+    reply's own text is never quoted, since it may echo anything."""
 
 
 class ProviderConnectionError(ProviderError):

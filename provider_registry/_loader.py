@@ -178,6 +178,7 @@ def _yaml_problem(exc: YamlError, file: str | None) -> ManifestError:
                 mark.column if mark else None,
                 render_path(exc.path),
                 exc.message,
+                exc.hint,
             )
         ]
     )
@@ -236,7 +237,8 @@ _PYDANTIC_WORDS = re.compile(r"a valid (\w+)(?: or instance of \w+)?(?=$|,)")
 def _pydantic_problem(doc: Document, file: str | None, err: Any) -> Problem:
     loc: PathT = tuple(err["loc"])
     kind = err["type"]
-    hint = PATTERN_HINTS.get(err.get("ctx", {}).get("pattern", ""))
+    ctx = err.get("ctx", {})
+    hint = PATTERN_HINTS.get(ctx.get("pattern", "")) or ctx.get("hint")
     if "[key]" in loc:
         path = loc[: loc.index("[key]")]
         return _problem(doc, file, path, f"{err['msg']}", hint, at_key=True)
@@ -250,8 +252,10 @@ def _pydantic_problem(doc: Document, file: str | None, err: Any) -> Problem:
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     elif msg.startswith("Input should"):
-        msg = _PYDANTIC_WORDS.sub(lambda m: _PYDANTIC_TYPES[m[1]], msg)
+        msg = _PYDANTIC_WORDS.sub(lambda m: _PYDANTIC_TYPES.get(m[1], m[0]), msg)
         msg = f"{show_value(err.get('input'))} should{msg[len('Input should') :]}"
+    elif msg.startswith("should ") and "input" in err:  # our own validators' words
+        msg = f"{show_value(err['input'])} {msg}"
     elif "input" in err:
         msg = f"{show_value(err['input'])}: {msg}"
     return _problem(doc, file, loc, msg, hint)

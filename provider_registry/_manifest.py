@@ -22,6 +22,7 @@ from pydantic import (
     StringConstraints,
     WithJsonSchema,
 )
+from pydantic_core import PydanticCustomError
 
 from ._trust import manifest_problems as trust_problems
 from ._urls import PLACEHOLDER, url_problem
@@ -91,6 +92,38 @@ def _number_not_text(value: Any) -> Any:
     return value
 
 
+def _boolean_not_text(value: Any) -> Any:
+    # pydantic would read 'false', 'no', 0 and 1 as booleans; the schema (and so `validate`)
+    # takes only true and false, and the loader must agree with it.
+    if not isinstance(value, bool):
+        raise PydanticCustomError(
+            "boolean_not_text", "should be true or false", {"hint": "write true or false, unquoted"}
+        )
+    return value
+
+
+def _date_not_other(value: Any) -> Any:
+    # pydantic would read 0 as 1970-01-01 and '2026-01-01T00:00:00' as a date; a manifest
+    # writes the day itself (a date object is fine: register() passes a Provider's own).
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise PydanticCustomError(
+            "date_not_day", "should be a date", {"hint": "write the day as YYYY-MM-DD"}
+        )
+    return value
+
+
+def _one_not_other(value: Any) -> Any:
+    # pydantic would take 1.0 and true for the literal 1.
+    if type(value) is not int:
+        raise PydanticCustomError("version_not_int", "should be 1", {"hint": "write 1, unquoted"})
+    return value
+
+
+Flag = Annotated[bool, BeforeValidator(_boolean_not_text)]
+Day = Annotated[datetime.date, BeforeValidator(_date_not_other)]
+
 Usd = Annotated[
     Decimal,
     BeforeValidator(_number_not_text),
@@ -147,9 +180,9 @@ class Source(_Strict):
     file: str | None = Field(default=None, min_length=1)
     """Or the file the figures were read from, where no stable URL serves them (a catalog
     snapshot, e.g. "litellm-1.110.2-model-prices.json")."""
-    as_of: datetime.date
+    as_of: Day
     """The date of the data itself, not the day it was copied (YYYY-MM-DD)."""
-    checked: datetime.date | None = None
+    checked: Day | None = None
     """The day someone or something compared these figures with the provider's own page or
     feed; left out when nobody has."""
     note: str | None = Field(default=None, min_length=1)
@@ -197,7 +230,7 @@ class Auth(_Strict):
     scheme: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
     """Word before the key in the header. Left out: "Bearer" when the header is Authorization,
     nothing (a bare key) for any other header such as api-key or x-api-key."""
-    required: bool = True
+    required: Flag = True
     """False for servers that need no key (local Ollama, vLLM, LM Studio)."""
 
     def header_value(self, key: str) -> str:
@@ -236,7 +269,7 @@ class Param(_Strict):
 
     send_as: SendAs
     """Where the value is sent."""
-    required: bool = False
+    required: Flag = False
     """Whether a request without a value is refused before it is sent."""
     env: EnvName | None = None
     """Environment variable that supplies the value when none is passed."""
@@ -300,14 +333,14 @@ class Price(Rates):
 
     tiers: list[PriceTier] = Field(default_factory=list)
     """Long-context rates, each for prompts above its threshold; the highest threshold met wins."""
-    since: datetime.date | None = None
+    since: Day | None = None
     """The day these prices took effect, where an earlier price is in price_history."""
 
 
 class PastPrice(Price):
     """Prices that were in force until a day (exclusive)."""
 
-    until: datetime.date
+    until: Day
     """The first day these prices no longer applied."""
 
 
@@ -332,9 +365,9 @@ class Model(_Strict):
     """Lifecycle: experimental, ga, deprecated (still served), retired (no longer served), or
     unverified (listed by a source, absent from the provider's own current list: it may no
     longer be served)."""
-    deprecated_on: datetime.date | None = None
+    deprecated_on: Day | None = None
     """When the deprecation was announced or took effect."""
-    retired_on: datetime.date | None = None
+    retired_on: Day | None = None
     """When the model stopped (or stops) being served."""
     replacement: ModelId | None = None
     """The model id to use instead, in this provider's table."""
@@ -352,7 +385,7 @@ class Model(_Strict):
 class Provider(_Strict):
     """One LLM API provider: endpoint, credentials, parameters and model table."""
 
-    schema_version: Literal[1]
+    schema_version: Annotated[Literal[1], BeforeValidator(_one_not_other)]
     """Manifest format version; this schema describes version 1."""
     id: Slug
     """The provider's slug, the prefix in "<id>/<model>"."""
@@ -411,6 +444,8 @@ def semantic_problems(p: Provider) -> Problems:
             found.append(
                 (("api", "headers", header), "line breaks and NUL would inject headers", None)
             )
+    found += _header_problems(p)
+    found += _body_problems(p)
     if p.auth.required and not p.auth.env:
         found.append(
             (
@@ -542,6 +577,90 @@ def _param_problems(path: tuple[str | int, ...], param: Param) -> Problems:
             if param.default is not None and not rx.fullmatch(param.default):
                 found.append(((*path, "default"), "the default does not match the pattern", None))
     return found
+
+
+# Headers a manifest may not set, as a static header or a parameter: the HTTP client frames and
+# routes the request (a second Content-Length or Transfer-Encoding desynchronises it, Host moves
+# it), the library says what the body is and how a stream answers, and the key travels only in
+# auth.header (a lower-case "authorization" beside it sends two; a Cookie would be a credential
+# that nothing masks).
+_FRAMING = "the HTTP client frames and routes the request itself"
+_BODY = "the library sets the body's type and encoding and what the answer may be"
+_CREDENTIAL = "the key comes from auth.env and travels only in auth.header"
+RESERVED_HEADERS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "host",
+            "content-length",
+            "transfer-encoding",
+            "connection",
+            "keep-alive",
+            "te",
+            "trailer",
+            "upgrade",
+            "expect",
+        ),
+        _FRAMING,
+    ),
+    **dict.fromkeys(("content-type", "content-encoding", "accept", "accept-encoding"), _BODY),
+    **dict.fromkeys(("authorization", "proxy-authorization", "cookie"), _CREDENTIAL),
+}
+"""Lower-case header names no manifest may send, and why; any ``Proxy-*`` header too."""
+
+
+def _reserved_header(name: str, auth_header: str) -> str | None:
+    low = name.lower()
+    if low == auth_header.lower():
+        return _CREDENTIAL
+    if low.startswith("proxy-"):
+        return _FRAMING
+    return RESERVED_HEADERS.get(low)
+
+
+def _header_problems(p: Provider) -> Problems:
+    found: Problems = []
+    placed: list[tuple[tuple[str | int, ...], str, str]] = [
+        (("api", "headers", h), h, "a static header") for h in p.api.headers
+    ]
+    placed += [
+        (("params", name, "send_as", "header"), spec.send_as.header, f"parameter {name!r}")
+        for name, spec in p.params.items()
+        if spec.send_as.header
+    ]
+    seen: dict[str, str] = {}
+    for path, header, what in placed:
+        why = _reserved_header(header, p.auth.header)
+        if why is not None:
+            found.append((path, f"a manifest may not set the {header} header", why))
+        elif header.lower() in seen:
+            message = f"the {header} header is already sent by {seen[header.lower()]}"
+            found.append((path, message, "header names are case-insensitive; send it once"))
+        seen.setdefault(header.lower(), what)
+    return found
+
+
+def _body_problems(p: Provider) -> Problems:
+    from ._dialects import DIALECTS
+
+    owned = DIALECTS[p.api.dialect].caller_fields
+    hint = f"in the {p.api.dialect} dialect the caller owns {', '.join(sorted(owned))}"
+    rules = p.request
+    named: list[tuple[tuple[str | int, ...], str]] = [
+        *((("request", "rename", old), old) for old in rules.rename),
+        *((("request", "rename", old), new) for old, new in rules.rename.items()),
+        *((("request", "defaults", field), field) for field in rules.defaults),
+        *((("request", "unsupported", i), field) for i, field in enumerate(rules.unsupported)),
+        *(
+            (("params", name, "send_as", "body"), spec.send_as.body)
+            for name, spec in p.params.items()
+            if spec.send_as.body
+        ),
+    ]
+    return [
+        (path, f"a manifest may not set, rename or drop the body field {field!r}", hint)
+        for path, field in named
+        if field in owned
+    ]
 
 
 def _url_problems(path: tuple[str | int, ...], url: str) -> Problems:

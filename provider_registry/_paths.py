@@ -1,16 +1,21 @@
-"""Where the built-in data lives (inside an installed wheel, or at the top of a checkout), and how
-large a manifest file may be."""
+"""Where the built-in data lives (inside an installed wheel, or at the top of a checkout), how
+large a manifest file may be, and the one way a file named by a user is read."""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
-__all__ = ["MAX_BYTES", "data_dir"]
+__all__ = ["MAX_BYTES", "FileRefused", "data_dir", "read_regular"]
 
 MAX_BYTES = 8 * 1024 * 1024
 """The largest manifest file read; the largest built-in one is under 100 KiB."""
 
 _HERE = Path(__file__).resolve().parent
+_CHUNK = 1024 * 1024
+# O_NONBLOCK: opening a FIFO must not wait for a writer (the fstat below then refuses it).
+_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
 def data_dir(name: str) -> Path:
@@ -18,3 +23,64 @@ def data_dir(name: str) -> Path:
     checkout's."""
     packaged = _HERE / "_data" / name
     return packaged if packaged.is_dir() else _HERE.parent / name
+
+
+class FileRefused(Exception):
+    """A file that was not read, and why, in one line a person can act on. Callers turn it into
+    their own error (a manifest problem, a SourceError)."""
+
+    def __init__(self, reason: str, hint: str | None = None, *, too_large: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.hint = hint
+        self.too_large = too_large
+
+
+def read_regular(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> bytes:
+    """The bytes of the regular file at ``path`` (symlinks followed), at most ``limit`` of them.
+
+    Anything else is refused with FileRefused before a byte is read: a FIFO would block every
+    load, a device such as /dev/zero never ends, and a directory is not a file. The size is
+    counted as the bytes arrive, never taken from ``st_size`` (a device or a /proc file reports
+    0, and a file may grow while it is read).
+    """
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):  # a device is not even opened
+            raise _not_regular(mode)
+        fd = os.open(path, _FLAGS)
+    except OSError as exc:
+        raise FileRefused(f"cannot read the file: {exc.strerror or exc}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):  # replaced between the stat and the open
+            raise _not_regular(mode)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(_CHUNK, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise FileRefused(f"cannot read the file: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise FileRefused(f"file is above the limit of {limit:,} bytes", too_large=True)
+    return b"".join(chunks)
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_regular(mode: int) -> FileRefused:
+    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+    return FileRefused(f"not a regular file but {kind}", "only regular files are read")

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from ._errors import InvalidParameterError
+from ._replies import token_count, usage_problem
 
 __all__ = [
     "PriceBook",
@@ -204,16 +205,20 @@ def cost_of_usage(
     provider: str = "",
     at: datetime.date | None = None,
 ) -> Decimal | None:
-    """USD for an OpenAI-shaped ``usage`` object (prompt/completion tokens and their details)."""
-    if not usage:
+    """USD for an OpenAI-shaped ``usage`` object (prompt/completion tokens and their details);
+    raises InvalidParameterError when it is not one (a count that is text, negative, ...)."""
+    if usage is None or usage == {}:
         return None
+    problem = usage_problem(usage)
+    if problem is not None:
+        raise InvalidParameterError(provider, "usage", problem)
     details = usage.get("prompt_tokens_details") or {}
     return cost(
         info,
-        input_tokens=int(usage.get("prompt_tokens") or 0),
-        output_tokens=int(usage.get("completion_tokens") or 0),
-        cached_tokens=int(details.get("cached_tokens") or 0),
-        cache_write_tokens=int(details.get("cache_write_tokens") or 0),
+        input_tokens=token_count(usage.get("prompt_tokens")) or 0,
+        output_tokens=token_count(usage.get("completion_tokens")) or 0,
+        cached_tokens=token_count(details.get("cached_tokens")) or 0,
+        cache_write_tokens=token_count(details.get("cache_write_tokens")) or 0,
         at=at,
         provider=provider,
     )

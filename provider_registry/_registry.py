@@ -553,7 +553,9 @@ def load_registry(
     files, problems = scan(layers)
     # A directory on the variable that is not there (a typo, an unmounted volume) is not an
     # error, but nobody would know of it otherwise. (An empty one is only validate's warning.)
-    missing = {str(layer.path) for layer in layers if layer.optional and not layer.path.exists()}
+    missing = {
+        str(layer.path) for layer in layers if layer.optional and not os.path.exists(layer.path)
+    }
     for p in problems:
         if p.severity == "warning" and p.file in missing:  # the category says it is one
             warnings.warn(str(p._replace(severity="error")), ManifestWarning, stacklevel=2)

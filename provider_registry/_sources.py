@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import SourceError
 from ._import import _ll_decimal, _md_decimal
+from ._paths import FileRefused, read_regular
 
 if TYPE_CHECKING:
     from ._manifest import Provider
@@ -121,13 +122,15 @@ def load_table(
     else:
         path = Path(location)
         try:
-            with path.open("rb") as f:
-                raw = f.read(MAX_BYTES + 1)
+            raw = read_regular(path, MAX_BYTES)
             when = as_of or datetime.date.fromtimestamp(path.stat().st_mtime)
+        except FileRefused as exc:
+            if exc.too_large:
+                message = f"{location}: larger than {MAX_BYTES:,} bytes; not a catalog"
+                raise SourceError(message) from None
+            raise SourceError(f"{location}: {exc.reason}", hint=exc.hint) from None
         except OSError as exc:
             raise SourceError(f"{location}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_BYTES:
-        raise SourceError(f"{location}: larger than {MAX_BYTES:,} bytes; not a catalog")
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

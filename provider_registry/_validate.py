@@ -168,6 +168,8 @@ def _message(kind: str, instance: Any, value: Any, fallback: str) -> tuple[str, 
         hint = None
         if isinstance(instance, str) and value in ("number", "integer"):
             hint = "write the number without quotes"
+        elif value == "boolean":
+            hint = "write true or false, unquoted"
         return f"{shown} should be {_TYPE_WORDS.get(str(value), value)}", hint
     if kind == "pattern":
         return f"{shown} does not match {value!r}", PATTERN_HINTS.get(str(value))

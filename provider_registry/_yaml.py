@@ -62,11 +62,14 @@ class Document:
 class YamlError(Exception):
     """Unreadable or refused YAML, with the position where it went wrong."""
 
-    def __init__(self, message: str, mark: Mark | None = None, path: Path = ()) -> None:
+    def __init__(
+        self, message: str, mark: Mark | None = None, path: Path = (), hint: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.mark = mark
         self.path = path
+        self.hint = hint
 
 
 def _mark(node_or_mark: Any) -> Mark:
@@ -292,11 +295,60 @@ def _plain_scalar(event: Any) -> Any:
     tag = _resolve(ScalarNode, value, event.implicit)
     if tag == _STR:
         return value
+    if _yaml11_only(tag, value) is not None:
+        return _REFUSED
     if tag == _FLOAT:
         number = _decimal(value)
         return _REFUSED if number is None else number
     construct = _CONSTRUCT.get(tag)
     return _REFUSED if construct is None else construct(ScalarNode(tag, value))
+
+
+# Numbers and booleans as YAML 1.2 (and JSON, and the editors that check a manifest against its
+# schema) read them. YAML 1.1, which PyYAML implements, also reads 0x1F, 010 (octal), 0b101,
+# 1:30 (base 60), 1_000 and yes/no/on/off as numbers and booleans; YAML 1.2 reads most of them
+# as text, and 010 as ten. A value that only one of the two reads as a number is refused.
+_PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_PLAIN_BOOL = frozenset({"true", "True", "TRUE", "false", "False", "FALSE"})
+_INT = f"{_TAG}int"
+_BOOL = f"{_TAG}bool"
+
+
+def _yaml11_only(tag: str, text: str) -> tuple[str, str] | None:
+    """(message, hint) for a number or boolean written in a form only YAML 1.1 reads so; None
+    for one written plainly (or for anything else)."""
+    if tag == _INT:
+        if _PLAIN_INT.fullmatch(text):
+            return None
+        value: Any = _constructor.construct_yaml_int(ScalarNode(tag, text))
+    elif tag == _FLOAT:
+        if _PLAIN_FLOAT.fullmatch(text) or text.lower().lstrip("+-") in (".inf", ".nan"):
+            return None
+        value = _decimal(text)
+    elif tag == _BOOL:
+        if text in _PLAIN_BOOL:
+            return None
+        value = _constructor.construct_yaml_bool(ScalarNode(tag, text))
+    else:
+        return None
+    digits = text.lstrip("+-")
+    if isinstance(value, bool):
+        plain = "true" if value else "false"
+        said = f"{text} is {plain} in YAML 1.1 and text in YAML 1.2"
+    else:
+        plain = format(value, "f") if isinstance(value, Decimal) else str(value)
+        if "_" in digits:
+            said = f"{text} is {plain} in YAML 1.1 and text in YAML 1.2"
+        elif ":" in digits:
+            said = f"{text} is YAML 1.1 base 60 for {plain}"
+        elif digits[:2].lower() == "0x":
+            said = f"{text} is hexadecimal for {plain}"
+        elif digits[:2].lower() == "0b":
+            said = f"{text} is YAML 1.1 binary for {plain}"
+        else:
+            said = f"{text} is octal for {plain} in YAML 1.1, and {int(text, 10)} in YAML 1.2"
+    return said, f"write {plain}, or '{text}' in quotes if it is text"
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -423,5 +475,9 @@ class _Builder:
             number = _decimal(str(node.value))
             if number is None:
                 raise YamlError(f"{node.value} is not a finite number", _mark(node), path)
+        refused = _yaml11_only(node.tag, str(node.value))
+        if refused is not None:
+            raise YamlError(refused[0], _mark(node), path, hint=refused[1])
+        if node.tag == _FLOAT:
             return number
         return self.loader.construct_object(node, deep=True)

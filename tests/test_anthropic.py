@@ -724,7 +724,7 @@ REPLY_MESSAGES: list[tuple[str, list[dict[str, Any]], dict[str, Any]]] = [
     ("content", "message"), [pytest.param(*c[1:], id=c[0]) for c in REPLY_MESSAGES]
 )
 def test_reply_message(content: list[dict[str, Any]], message: dict[str, Any]) -> None:
-    assert from_anthropic(reply(content)) == {
+    assert from_anthropic(reply(content), provider=P) == {
         "id": "msg_1",
         "object": "chat.completion",
         "created": 0,
@@ -748,7 +748,7 @@ FINISH_REASONS: list[tuple[str | None, str]] = [
 
 @pytest.mark.parametrize(("stop_reason", "finish_reason"), FINISH_REASONS)
 def test_finish_reason(stop_reason: str | None, finish_reason: str) -> None:
-    out = from_anthropic(reply([text("x")], stop_reason))
+    out = from_anthropic(reply([text("x")], stop_reason), provider=P)
     assert out["choices"][0]["finish_reason"] == finish_reason
 
 
@@ -795,7 +795,7 @@ USAGES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 
 @pytest.mark.parametrize(("usage", "expected"), [pytest.param(*c[1:], id=c[0]) for c in USAGES])
 def test_reply_usage(usage: dict[str, Any], expected: dict[str, Any]) -> None:
-    assert from_anthropic({**reply([text("x")]), "usage": usage})["usage"] == expected
+    assert from_anthropic({**reply([text("x")]), "usage": usage}, provider=P)["usage"] == expected
 
 
 # --- streams -----------------------------------------------------------------------------------

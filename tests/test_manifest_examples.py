@@ -230,7 +230,7 @@ GENERATED = [
         "directory-named-yaml",
         lambda d: (d / "x.yaml").mkdir(),
         ("x.yaml",),
-        "cannot read the file",
+        "not a regular file but a directory",
     ),
     Generated(
         "dangling-symlink",
