@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._errors import InvalidRequestError, ProviderError
@@ -116,7 +116,8 @@ class StreamTranslator:
     """Turns Anthropic server-sent events into OpenAI chat.completion.chunk dicts.
 
     One translator per stream: it remembers the message id, model, prompt usage and which
-    content blocks are tool calls.
+    content blocks are tool calls. An error event raises the error ``fail`` makes of its payload
+    (the client's, which scrubs the key out; by default a plain ProviderError).
 
     >>> t = StreamTranslator("anthropic")
     >>> _ = t.feed("message_start", {"type": "message_start", "message": {
@@ -126,8 +127,13 @@ class StreamTranslator:
     {'content': 'Hi'}
     """
 
-    def __init__(self, provider: str) -> None:
+    def __init__(
+        self, provider: str, fail: Callable[[object], ProviderError] | None = None
+    ) -> None:
+        from ._dialects import error_message
+
         self.provider = provider
+        self._fail = fail or (lambda payload: ProviderError(provider, error_message(payload)))
         self._id = ""
         self._model = ""
         self._prompt_usage: dict[str, Any] = {}
@@ -153,8 +159,7 @@ class StreamTranslator:
             chunk["usage"] = _usage(usage)
             return [chunk]
         if kind == "error":
-            error = data.get("error") or {}
-            raise ProviderError(self.provider, str(error.get("message") or "stream error"))
+            raise self._fail(data)
         # ping, content_block_stop, message_stop, and event types added after this was written
         return []
 

@@ -8,17 +8,36 @@ serves, and how that list is paged.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._errors import InvalidRequestError
+from ._errors import InvalidRequestError, ProviderError
 
 if TYPE_CHECKING:
     from ._resolver import Resolution
 
-__all__ = ["DIALECTS", "Dialect"]
+__all__ = ["DIALECTS", "Dialect", "Fail", "error_message"]
 
 Chunks = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
+Fail = Callable[[object], ProviderError]
+"""Makes the error for an error payload the provider sent (an error body, a stream's error
+event). The client's one, which every error path uses, scrubs the key out of the message."""
+
+
+def error_message(payload: object) -> str:
+    """The provider's message in an error payload, as error bodies and error events carry it:
+    ``{"error": {"message": ...}}``, ``{"error": "..."}``, ``{"detail": ...}``, plain text.
+
+    >>> error_message({"type": "error", "error": {"type": "overloaded", "message": "Overloaded"}})
+    'Overloaded'
+    """
+    if isinstance(payload, dict):
+        error = payload.get("error", payload)
+        if isinstance(error, dict):
+            error = error.get("message") or error.get("detail") or error
+        payload = error
+    return (payload if isinstance(payload, str) else json.dumps(payload)).strip()
 
 
 def _ids(items: object, expected: str) -> list[str]:
@@ -65,8 +84,16 @@ class Dialect:
     def reply(self, data: dict[str, Any]) -> dict[str, Any]:
         return data
 
-    def chunks(self, provider: str) -> Chunks:
-        return lambda event, data: [data]
+    def chunks(self, provider: str, fail: Fail) -> Chunks:
+        """Turns one stream event into OpenAI-shaped chunks; an error event raises ``fail``'s
+        error (an OpenAI stream sends ``{"error": {...}}`` in place of a chunk)."""
+
+        def translate(event: str, data: dict[str, Any]) -> list[dict[str, Any]]:
+            if event == "error" or (isinstance(data, dict) and data.get("error") is not None):
+                raise fail(data)
+            return [data]
+
+        return translate
 
     def models_query(self, cursor: str | None) -> dict[str, str]:
         """The query for the page of the model list after ``cursor`` (None: the first page)."""
@@ -103,10 +130,10 @@ class AnthropicDialect(Dialect):
 
         return from_anthropic(data)
 
-    def chunks(self, provider: str) -> Chunks:
+    def chunks(self, provider: str, fail: Fail) -> Chunks:
         from ._anthropic import StreamTranslator
 
-        return StreamTranslator(provider).feed
+        return StreamTranslator(provider, fail).feed
 
     def models_query(self, cursor: str | None) -> dict[str, str]:
         page = {"limit": "1000"}  # the most a page may hold; the default is 20
