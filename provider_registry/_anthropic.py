@@ -10,10 +10,10 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._errors import InvalidRequestError
+from ._errors import InvalidRequestError, MalformedReplyError, ProviderError
 from ._replies import ReplyReader
 
 __all__ = ["StreamTranslator", "from_anthropic", "to_anthropic"]
@@ -126,7 +126,8 @@ class StreamTranslator:
     """Turns Anthropic server-sent events into OpenAI chat.completion.chunk dicts.
 
     One translator per stream: it remembers the message id, model, prompt usage and which
-    content blocks are tool calls.
+    content blocks are tool calls. An error event raises the error ``fail`` makes of its payload
+    (the client's, which scrubs the key out; by default a plain ProviderError).
 
     >>> t = StreamTranslator("anthropic")
     >>> _ = t.feed("message_start", {"type": "message_start", "message": {
@@ -136,9 +137,14 @@ class StreamTranslator:
     {'content': 'Hi'}
     """
 
-    def __init__(self, provider: str) -> None:
+    def __init__(
+        self, provider: str, fail: Callable[[object], ProviderError] | None = None
+    ) -> None:
+        from ._dialects import _unscrubbed
+
         self.provider = provider
         self._read = ReplyReader(provider, "stream event")
+        self._fail = fail or _unscrubbed(provider)
         self._id = ""
         self._model = ""
         self._prompt_usage: dict[str, Any] = {}
@@ -169,7 +175,9 @@ class StreamTranslator:
             chunk["usage"] = _usage(read, usage, "usage")
             return [chunk]
         if kind == "error":
-            raise read.stream_error(event_data.get("error"))
+            found = read.stream_error(event_data.get("error"))
+            # A message is the provider's (scrubbed by the client's fail); no message is ours.
+            raise found if isinstance(found, MalformedReplyError) else self._fail(event_data)
         # ping, content_block_stop, message_stop, and event types added after this was written
         return []
 

@@ -246,6 +246,7 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 
 def _show_rows(res: Resolution) -> list[tuple[str, str]]:
     from ._docs import rate_text, source_text
+    from ._secrets import key_flaw
 
     d = res.to_dict()
     key = d["api_key"] or "(none)"
@@ -253,11 +254,14 @@ def _show_rows(res: Resolution) -> list[tuple[str, str]]:
         key += f"  ({'from ' if res.api_key else ''}{res.key_source})"
     elif res.api_key is None and res.provider.auth.env:
         key += f"  (set {' or '.join(res.provider.auth.env)})"
+    flaw = key_flaw(res.api_key) if res.api_key is not None else None
+    if flaw is not None:
+        key += f"; unusable: it {flaw[0]}"
     rows = [
         ("provider", f"{res.provider_id} ({res.provider.name})"),
         ("model", res.model),
         ("dialect", res.dialect),
-        ("api_base", res.api_base),
+        ("api_base", d["api_base"]),
         ("api_key", key),
     ]
     for name, spec in res.provider.params.items():

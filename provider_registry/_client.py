@@ -23,11 +23,11 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal, overload
+from typing import Any, Literal, TypeVar, overload
 
 import httpx
 
-from ._dialects import DIALECTS
+from ._dialects import DIALECTS, error_message
 from ._errors import (
     AuthenticationError,
     BadRequestError,
@@ -43,11 +43,13 @@ from ._pricing import cost_of_usage
 from ._registry import Registry
 from ._request import build_request, origin_of
 from ._resolver import Resolution, resolve_split
-from ._secrets import redact_headers, scrub
+from ._secrets import redact_headers, redact_url, scrub
 
 __all__ = ["Reply", "Retry", "acompletion", "completion"]
 
 log = logging.getLogger("provider_registry")
+
+_E = TypeVar("_E", bound=ProviderError)
 
 _STATUS_ERRORS: dict[int, type[ProviderError]] = {
     401: AuthenticationError,
@@ -134,34 +136,53 @@ def _should_retry(status: int) -> bool:
     return status == 429 or status >= 500
 
 
+def _provider_error(
+    res: Resolution,
+    payload: object,
+    cls: type[_E] = ProviderError,  # type: ignore[assignment]  # the default is the bound
+    *,
+    fallback: str = "",
+    status_code: int | None = None,
+    retry_after: float | None = None,
+) -> _E:
+    """The one place an error the provider sent (an error body, a stream's error event, a
+    transport failure's text) becomes a ProviderError: its message, cut to 1000 characters,
+    with every echo of the key scrubbed out."""
+    message = error_message(payload)[:1000] or fallback
+    return cls(
+        res.provider_id,
+        scrub(message, res.api_key),
+        status_code=status_code,
+        retry_after=retry_after,
+    )
+
+
 def _error(res: Resolution, response: httpx.Response, text: str) -> ProviderError:
     """The typed error for an error answer, with the provider's message and never the key."""
-    message = text.strip()
     try:
-        data = json.loads(text)
+        data: object = json.loads(text)
     except ValueError:
-        data = None
-    if isinstance(data, dict):
-        err = data.get("error", data)
-        if isinstance(err, dict):
-            err = err.get("message") or err.get("detail") or err
-        message = err if isinstance(err, str) else json.dumps(err)
-    message = scrub(message[:1000] or response.reason_phrase, res.api_key)
+        data = text
     status = response.status_code
     cls = _STATUS_ERRORS.get(status) or (ServerError if status >= 500 else BadRequestError)
-    return cls(res.provider_id, message, status_code=status, retry_after=_retry_after(response))
+    return _provider_error(
+        res, data, cls, fallback=response.reason_phrase, status_code=status,
+        retry_after=_retry_after(response),
+    )  # fmt: skip
 
 
 def _connection_error(res: Resolution, exc: httpx.HTTPError) -> ProviderConnectionError:
     what = "timed out" if isinstance(exc, httpx.TimeoutException) else "could not connect"
-    detail = scrub(str(exc) or type(exc).__name__, res.api_key)
-    return ProviderConnectionError(res.provider_id, f"{what}: {detail}")
+    return _provider_error(
+        res, f"{what}: {str(exc) or type(exc).__name__}", ProviderConnectionError
+    )
 
 
 def _log_request(request: httpx.Request, res: Resolution, attempt: int) -> None:
     if log.isEnabledFor(logging.DEBUG):
         headers = redact_headers(request.headers.items(), [res.provider.auth.header])
-        log.debug("%s %s attempt %d headers=%s", request.method, request.url, attempt, headers)
+        url = redact_url(str(request.url))
+        log.debug("%s %s attempt %d headers=%s", request.method, url, attempt, headers)
 
 
 def _retry_wait(
@@ -345,7 +366,9 @@ class _SSE:
 
 def _translator(res: Resolution) -> Callable[[tuple[str, str]], list[dict[str, Any]] | None]:
     """Turns one SSE event into OpenAI-shaped chunks; None at the end of the stream."""
-    translate = DIALECTS[res.provider.api.dialect].chunks(res.provider_id)
+    translate = DIALECTS[res.provider.api.dialect].chunks(
+        res.provider_id, lambda payload: _provider_error(res, payload)
+    )
 
     def handle(item: tuple[str, str]) -> list[dict[str, Any]] | None:
         event, data = item

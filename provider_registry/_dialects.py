@@ -8,19 +8,43 @@ serves, and how that list is paged.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._errors import InvalidRequestError
+from ._errors import InvalidRequestError, MalformedReplyError, ProviderError
 from ._replies import ReplyReader, describe
 
 if TYPE_CHECKING:
     from ._resolver import Resolution
 
-__all__ = ["DIALECTS", "Dialect"]
+__all__ = ["DIALECTS", "Dialect", "Fail", "error_message"]
 
 Chunks = Callable[[str, object], list[dict[str, Any]]]
 """Turns one stream event (its name and parsed JSON data) into OpenAI-shaped chunks."""
+Fail = Callable[[object], ProviderError]
+"""Makes the error for an error payload the provider sent (an error body, a stream's error
+event). The client's one, which every error path uses, scrubs the key out of the message."""
+
+
+def error_message(payload: object) -> str:
+    """The provider's message in an error payload, as error bodies and error events carry it:
+    ``{"error": {"message": ...}}``, ``{"error": "..."}``, ``{"detail": ...}``, plain text.
+
+    >>> error_message({"type": "error", "error": {"type": "overloaded", "message": "Overloaded"}})
+    'Overloaded'
+    """
+    if isinstance(payload, dict):
+        error = payload.get("error", payload)
+        if isinstance(error, dict):
+            error = error.get("message") or error.get("detail") or error
+        payload = error
+    return (payload if isinstance(payload, str) else json.dumps(payload)).strip()
+
+
+def _unscrubbed(provider: str) -> Fail:
+    """The error for a payload, for a caller that knows no key (the client passes its own)."""
+    return lambda payload: ProviderError(provider, error_message(payload))
 
 
 def _ids(items: object, expected: str) -> list[str]:
@@ -74,14 +98,19 @@ class Dialect:
         _check_openai(read, reply, "message")
         return reply
 
-    def chunks(self, provider: str) -> Chunks:
+    def chunks(self, provider: str, fail: Fail | None = None) -> Chunks:
+        """Turns one stream event into OpenAI-shaped chunks. An error in place of a chunk (what
+        the OpenAI SDK raises on, mid-stream) raises ``fail``'s error with the provider's
+        message (the client's scrubs the key out), or MalformedReplyError when it carries none."""
         read = ReplyReader(provider, "stream chunk")
+        fail = fail or _unscrubbed(provider)
 
         def feed(event: str, data: object) -> list[dict[str, Any]]:
             chunk = dict(read.mapping(data, ""))
-            error = chunk.get("error")
-            if error is not None:  # what the OpenAI SDK raises on, mid-stream
-                raise read.stream_error(error)
+            error = chunk.get("error", chunk if event == "error" else None)
+            if error is not None:
+                found = read.stream_error(error)
+                raise found if isinstance(found, MalformedReplyError) else fail(chunk)
             _check_openai(read, chunk, "delta")
             return [chunk]
 
@@ -123,10 +152,10 @@ class AnthropicDialect(Dialect):
 
         return from_anthropic(data, provider=provider)
 
-    def chunks(self, provider: str) -> Chunks:
+    def chunks(self, provider: str, fail: Fail | None = None) -> Chunks:
         from ._anthropic import StreamTranslator
 
-        return StreamTranslator(provider).feed
+        return StreamTranslator(provider, fail).feed
 
     def models_query(self, cursor: str | None) -> dict[str, str]:
         page = {"limit": "1000"}  # the most a page may hold; the default is 20

@@ -8,6 +8,9 @@
     │   └── AmbiguousModelError              several providers list it; carries .candidates
     ├── RetiredModelError                    the model is retired; names .replacement
     ├── MissingCredentialsError              no API key; names the env vars tried
+    │   └── InvalidCredentialsError (also ValueError)
+    │                                        the key holds what no HTTP header can carry (CR,
+    │                                        LF, NUL, non-ASCII); names where it came from
     ├── MissingParameterError                a required provider parameter has no value
     ├── InvalidParameterError (also ValueError)
     │                                        unknown parameter, or a value the manifest refuses
@@ -54,6 +57,7 @@ __all__ = [
     "DeprecatedModelWarning",
     "DroppedParameterWarning",
     "InvalidBaseURLError",
+    "InvalidCredentialsError",
     "InvalidParameterError",
     "InvalidRequestError",
     "LookupFailedError",
@@ -198,6 +202,34 @@ class MissingCredentialsError(RegistryError):
             text += f": {reason}"
         hint = f"pass api_key= or set {_or_list(self.env)}" if self.env else "pass api_key="
         super().__init__(text, hint=hint)
+
+
+class InvalidCredentialsError(MissingCredentialsError, ValueError):
+    """The key cannot be sent: it holds a control or non-ASCII character, or spaces around it.
+    Raised before any I/O; the text names where the key came from (``source``: the env var, or
+    ``"api_key="``) and the fix, and shows none of the key."""
+
+    def __init__(
+        self,
+        provider: str,
+        env: Sequence[str],
+        source: str,
+        problem: str,
+        fix: str,
+        cause: str | None = None,
+    ) -> None:
+        self.source = source
+        where = "the key passed as api_key=" if source == "api_key=" else source
+        hint = fix.format(where=where) + (f": {cause}" if cause else "")
+        RegistryError.__init__(
+            self, f"the API key {_key_place(source)} for provider {provider!r} {problem}", hint=hint
+        )
+        self.provider = provider
+        self.env = tuple(env)
+
+
+def _key_place(source: str) -> str:
+    return "passed as api_key=" if source == "api_key=" else f"in {source}"
 
 
 class MissingParameterError(RegistryError):

@@ -10,6 +10,7 @@ through a binary float.
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -21,9 +22,11 @@ from ._errors import InvalidRequestError
 from ._manifest import Capability, Dialect, Mode, Price, Provider, Rates, Status
 from ._pricing import decimal_text
 from ._schema import SchemaFile
+from ._secrets import redact_url
 
 if TYPE_CHECKING:
     from ._registry import Registry
+    from ._resolver import Resolution
 
 __all__ = [
     "CATALOG_SCHEMA_ID",
@@ -121,6 +124,23 @@ def _litellm_rates(entry: dict[str, Any], rates: Rates, suffix: str) -> None:
             entry[f"{_LL_RATES[field]}{suffix}"] = _per_token(value)
 
 
+def _base(res: Resolution) -> str:
+    """The base URL for a proxy config. One that holds a credential (``user:secret@``, a
+    ``?key=`` value) can only come from the operator's base-URL variable, and is written as a
+    reference to it, like every other credential."""
+    if redact_url(res.api_base) == res.api_base:
+        return res.api_base
+    env = res.provider.api.base_url_env
+    if env and os.environ.get(env):
+        return f"os.environ/{env}"
+    raise InvalidRequestError(
+        res.provider_id,
+        res.model,
+        f"the base URL {redact_url(res.api_base)} holds a credential, which a config file must not",
+        hint="write this entry by hand",
+    )
+
+
 def export_litellm_proxy(reg: Registry, models: Sequence[str]) -> str:
     """YAML for a LiteLLM proxy ``config.yaml``: a ``model_list`` entry per model string.
 
@@ -138,7 +158,7 @@ def export_litellm_proxy(reg: Registry, models: Sequence[str]) -> str:
         res = resolve(name, registry=reg)
         p = res.provider
         prefix = p.interop.litellm[0] if p.interop.litellm else p.api.dialect
-        params: dict[str, Any] = {"model": f"{prefix}/{res.model}", "api_base": res.api_base}
+        params: dict[str, Any] = {"model": f"{prefix}/{res.model}", "api_base": _base(res)}
         if p.auth.required and p.auth.env:
             params["api_key"] = f"os.environ/{p.auth.env[0]}"
         headers: dict[str, str] = dict(p.api.headers)

@@ -29,7 +29,7 @@ from ._dialects import DIALECTS
 from ._errors import AuthenticationError, ProviderError
 from ._request import build_models_request
 from ._resolver import _lifecycle, resolve_provider
-from ._secrets import scrub
+from ._secrets import redact_url, scrub
 
 if TYPE_CHECKING:
     from ._registry import Registry
@@ -164,7 +164,8 @@ def compare_served(res: Resolution, served: list[str], *, pages: int = 1) -> Liv
 
 
 def _url(res: Resolution) -> str:
-    return res.api_base + DIALECTS[res.dialect].models_path
+    """The model list's URL, as reports and errors show it (any credential in it masked)."""
+    return redact_url(res.api_base + DIALECTS[res.dialect].models_path)
 
 
 def _served(

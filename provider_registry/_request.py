@@ -17,13 +17,14 @@ import httpx
 from ._dialects import DIALECTS
 from ._errors import (
     DroppedParameterWarning,
+    InvalidCredentialsError,
     InvalidRequestError,
     MissingCredentialsError,
     MissingParameterError,
     ProviderError,
 )
 from ._resolver import KEY_WITHHELD
-from ._secrets import scrub
+from ._secrets import key_flaw, scrub
 from ._urls import Origin, origin
 
 if TYPE_CHECKING:
@@ -53,10 +54,18 @@ def check_ready(res: Resolution) -> None:
 
 
 def _check_key(res: Resolution) -> None:
+    """Raise if the key is needed and missing, or is there and cannot be sent: a key holding
+    CR, LF, NUL or a non-ASCII character is refused here, before httpx or h11 could quote it
+    in an exception or a log line."""
     p = res.provider
-    if p.auth.required and res.api_key is None:
-        withheld = res.key_source if res.key_source == KEY_WITHHELD else None
-        raise MissingCredentialsError(p.id, p.auth.env, withheld)
+    if res.api_key is None:
+        if p.auth.required:
+            withheld = res.key_source if res.key_source == KEY_WITHHELD else None
+            raise MissingCredentialsError(p.id, p.auth.env, withheld)
+        return
+    flaw = key_flaw(res.api_key)
+    if flaw is not None:
+        raise InvalidCredentialsError(p.id, p.auth.env, res.key_source or "api_key=", *flaw)
 
 
 def build_request(

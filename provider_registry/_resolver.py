@@ -37,7 +37,7 @@ from ._errors import (
 )
 from ._pricing import PriceBook, cost
 from ._registry import ProviderEntry, Registry, default_registry
-from ._secrets import mask_secret
+from ._secrets import mask_secret, redact_url
 from ._urls import PLACEHOLDER as _VAR
 from ._urls import Place, placeholder_problem, placeholders, url_problem
 
@@ -188,7 +188,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
     def __repr__(self) -> str:
         return (
             f"Resolution(provider_id={self.provider_id!r}, model={self.model!r}, "
-            f"api_base={self.api_base!r}, api_key={mask_secret(self.api_key)!r}, "
+            f"api_base={redact_url(self.api_base)!r}, api_key={mask_secret(self.api_key)!r}, "
             f"params={dict(self.params)!r})"
         )
 
@@ -251,13 +251,14 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary with the key masked; its keys are stable."""
+        """A JSON-ready summary with the key masked (and any credential in the base URL); its
+        keys are stable."""
         info = self.model_info
         return {
             "provider": self.provider_id,
             "model": self.model,
             "dialect": self.dialect,
-            "api_base": self.api_base,
+            "api_base": redact_url(self.api_base),
             "api_key": mask_secret(self.api_key),
             "key_source": self.key_source,
             "params": dict(self.params),

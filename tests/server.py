@@ -125,6 +125,7 @@ class FakeProvider:
 def _handler(server: FakeProvider) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # else the body waits for the ACK of the headers
 
         def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
             pass

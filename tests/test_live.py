@@ -30,7 +30,7 @@ from .conftest import manifest_text
 from .server import FakeProvider
 from .test_cli import run
 
-KEY = "live-secret-key-0123456789-abcdefWXYZ"
+KEY = "live-secret-key-7Rq2xN9vL4-mJ8sKtWXYZ"  # no 5 characters in a row that a model name holds
 
 # Every status the manifest can give, and an alias.
 MODELS = """\
