@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from ._import import ImportResult
@@ -79,24 +80,43 @@ def add_commands(
         help="write the registry as a LiteLLM model map, a JSON catalog or a LiteLLM proxy config",
         description="Write the loaded registry (built-ins, PROVIDER_REGISTRY_PATH, --path) in\n"
         "another shape, to stdout or FILE:\n"
-        "  litellm        a model map for litellm.register_model (prices per token)\n"
+        "  litellm        a model map for litellm.register_model (prices per token): the models\n"
+        "                 LiteLLM can route and price as we do. A provider is written under the\n"
+        "                 LiteLLM name its manifest gives (interop.litellm); providers without\n"
+        "                 one, retired and unpriced models, and modes LiteLLM does not price per\n"
+        "                 token are left out, and stderr counts them by reason. --provider and\n"
+        "                 --model narrow it (to their union).\n"
         "  json           the versioned catalog of schemas/catalog.schema.json (exact prices)\n"
-        "  litellm-proxy  a LiteLLM proxy config.yaml model_list for the --model strings;\n"
-        "                 keys and parameters as os.environ/VAR references, never values",
+        "  litellm-proxy  a LiteLLM proxy config.yaml model_list for the --model strings:\n"
+        "                 LiteLLM's openai/ or anthropic/ route, an api_base at which LiteLLM\n"
+        "                 calls the URL we call (the manifest's, never this shell's), keys and\n"
+        "                 parameters as os.environ/VAR references, never values, and prices",
         epilog="examples:\n"
         "  registry export --format json -o catalog.json\n"
         "  registry export --format litellm > litellm-models.json\n"
+        "  registry export --format litellm --provider groq --model gpt-5.2 -v\n"
         "  registry export --format litellm-proxy --model wandb/Llama-3.1-8B-Instruct"
         " --model gpt-5.2",
     )
     p.add_argument("--format", choices=_FORMATS, required=True)
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
     p.add_argument(
+        "--provider",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="litellm: this provider's models (an id or alias; repeatable)",
+    )
+    p.add_argument(
         "--model",
         action="append",
         default=[],
         metavar="MODEL",
-        help="a model string for litellm-proxy, resolved as `registry show` does (repeatable)",
+        help="a model string, resolved as `registry show` does (repeatable): litellm-proxy "
+        "writes an entry for each; litellm writes only these (and --provider's)",
+    )
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="litellm: name every model left out"
     )
     return {"import": _cmd_import, "export": _cmd_export}
 
@@ -198,19 +218,29 @@ def _report(
 def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     import json
 
-    from ._export import export_json, export_litellm, export_litellm_proxy
+    from ._export import export_json, litellm_model_map, litellm_proxy_config
     from ._registry import load_registry
 
     if args.format == "litellm-proxy" and not args.model:
         return _error("--format litellm-proxy needs at least one --model", 2)
-    if args.format != "litellm-proxy" and args.model:
-        return _error("--model is only for --format litellm-proxy", 2)
+    if args.format == "json" and (args.model or args.provider):
+        return _error(
+            "--format json is the whole registry: --model and --provider are not for it", 2
+        )
+    if args.format == "litellm-proxy" and args.provider:
+        return _error("--provider is not for --format litellm-proxy; name models with --model", 2)
     reg = load_registry(args.path)
     if args.format == "litellm-proxy":
-        text = export_litellm_proxy(reg, args.model)
+        config = litellm_proxy_config(reg, args.model)
+        text = config.text
+        for note in config.notes:
+            print(f"registry: note: {note}", file=sys.stderr)
+    elif args.format == "litellm":
+        exported = litellm_model_map(reg, providers=args.provider, models=args.model)
+        text = json.dumps(exported.models, indent=2, ensure_ascii=False) + "\n"
+        _report_left_out(len(exported.models), exported.left_out, args.verbose)
     else:
-        doc: dict[str, Any] = export_litellm(reg) if args.format == "litellm" else export_json(reg)
-        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(export_json(reg), indent=2, ensure_ascii=False) + "\n"
     target: Path | None = args.output
     if target is None:
         out.write(text)
@@ -221,3 +251,28 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         return _error(f"{target}: cannot write: {exc.strerror or exc}")
     print(f"wrote {target}", file=out)
     return 0
+
+
+def _report_left_out(written: int, left_out: dict[str, list[str]], verbose: bool) -> None:
+    """On stderr, so the map on stdout stays clean: what was written, and what was left out of
+    it and why, counted by reason (every model with --verbose)."""
+    from ._export import LITELLM_LEFT_OUT
+
+    total = sum(len(names) for names in left_out.values())
+    models = f"{written:,} model{'s' * (written != 1)}"
+    if not total:
+        print(f"registry: wrote {models} for LiteLLM; none left out", file=sys.stderr)
+        return
+    print(f"registry: wrote {models} for LiteLLM; left out {total:,}:", file=sys.stderr)
+    width = len(f"{max(len(names) for names in left_out.values()):,}")
+    for reason, names in left_out.items():
+        line = f"  {len(names):>{width},}  {LITELLM_LEFT_OUT[reason]}"
+        if reason == "no_litellm_name":
+            by_provider = Counter(name.split("/", 1)[0] for name in names)
+            line += ": " + ", ".join(f"{pid} ({n:,})" for pid, n in sorted(by_provider.items()))
+        print(line, file=sys.stderr)
+        if verbose:
+            for name in names:
+                print(f"  {'':>{width}}    {name}", file=sys.stderr)
+    if not verbose:
+        print("  (--verbose names each model)", file=sys.stderr)

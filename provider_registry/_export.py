@@ -10,19 +10,19 @@ through a binary float.
 from __future__ import annotations
 
 import datetime
-import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
-from ._errors import InvalidRequestError
-from ._manifest import Capability, Dialect, Mode, Price, Provider, Rates, Status
-from ._pricing import decimal_text
+from ._dialects import DIALECTS
+from ._errors import InvalidRequestError, UnknownProviderError
+from ._manifest import Capability, Dialect, Mode, Model, Price, Provider, Rates, Status
+from ._pricing import PriceLine, decimal_text, effective_rates
 from ._schema import SchemaFile
-from ._secrets import redact_url
 
 if TYPE_CHECKING:
     from ._registry import Registry
@@ -31,12 +31,18 @@ if TYPE_CHECKING:
 __all__ = [
     "CATALOG_SCHEMA_ID",
     "CATALOG_VERSION",
+    "LITELLM_LEFT_OUT",
+    "NO_KEY",
     "Catalog",
+    "LiteLLMModelMap",
+    "LiteLLMProxyConfig",
     "catalog_schema_path",
     "catalog_schema_text",
     "export_json",
     "export_litellm",
     "export_litellm_proxy",
+    "litellm_model_map",
+    "litellm_proxy_config",
 ]
 
 CATALOG_VERSION: Literal[1] = 1
@@ -73,9 +79,58 @@ _LL_SUPPORTS = {
 # ---------------------------------------------------------------------------------------------
 # LiteLLM
 
+# The modes LiteLLM prices from per-token rates. For images, speech, transcription and rerank it
+# reads per-image, per-character, per-second or per-query fields a manifest does not have, so
+# such an entry would cost nothing there: those models are left out of the model map.
+_LL_TOKEN_MODES = frozenset({"chat", "completion", "responses", "embedding"})
+# Modes whose replies have no completion tokens: the input rate alone prices them.
+_LL_INPUT_ONLY = frozenset({"embedding"})
 
-def _litellm_provider(p: Provider) -> str:
-    return p.interop.litellm[0] if p.interop.litellm else p.id
+LITELLM_LEFT_OUT: dict[str, str] = {
+    "retired": "retired: no longer served",
+    "no_litellm_name": "the manifest names no LiteLLM provider (interop.litellm), so LiteLLM "
+    "cannot route them",
+    "mode": "a mode LiteLLM does not price per token (it would count them as free)",
+    "unpriced": "no price, or no input or output rate (LiteLLM would count them as free)",
+}
+"""Why ``export_litellm`` leaves a model out: the keys of ``LiteLLMModelMap.left_out``."""
+
+
+@dataclass(frozen=True)
+class LiteLLMModelMap:
+    """A model map for ``litellm.register_model``, and what was left out of it."""
+
+    models: dict[str, dict[str, Any]]
+    """``"<LiteLLM provider>/<model id>"`` -> entry."""
+    left_out: dict[str, list[str]]
+    """``"<provider id>/<model id>"`` of each model left out, sorted, by reason (a key of
+    ``LITELLM_LEFT_OUT``); reasons with none are absent."""
+
+
+# LiteLLM's route for each dialect in a proxy config: the provider name in ``model``, the path
+# LiteLLM puts between ``api_base`` and the dialect's own path, and how it sends the key.
+# - openai: LiteLLM hands api_base to the OpenAI SDK as base_url, which appends the endpoint's
+#   path (/chat/completions, /embeddings, ...), the paths of our openai dialect.
+# - anthropic: LiteLLM appends v1/messages unless api_base already ends with it
+#   (litellm/main.py, _complete_anthropic: ``ensure_api_route(api_base, "v1/messages")``,
+#   litellm 1.110.2), and sends the bare key in x-api-key.
+# The generic route of the dialect, not the provider's LiteLLM name: a named route may speak
+# another API at the same api_base (LiteLLM's gemini and ollama routes call their native APIs).
+_LL_ROUTES: dict[str, tuple[str, str, str, str | None]] = {
+    "openai": ("openai", "", "authorization", "Bearer"),
+    "anthropic": ("anthropic", "/v1", "x-api-key", None),
+}
+# The api_key of a server that needs none. Written so that LiteLLM does not fall back to its
+# own variables (OPENAI_API_KEY, ANTHROPIC_API_KEY) and send that key to this server.
+NO_KEY = "no-key-needed"
+
+
+@dataclass(frozen=True)
+class LiteLLMProxyConfig:
+    """A LiteLLM proxy ``config.yaml``, and notes for the person who asked for it."""
+
+    text: str
+    notes: list[str]
 
 
 def _per_token(value: Decimal) -> float:
@@ -83,84 +138,187 @@ def _per_token(value: Decimal) -> float:
     return float(value / _MILLION)
 
 
-def export_litellm(reg: Registry) -> dict[str, Any]:
-    """A model map for ``litellm.register_model``: ``"<litellm_provider>/<model id>"`` -> info.
+def _is_retired(m: Model, today: datetime.date) -> bool:
+    return m.status == "retired" or (m.retired_on is not None and m.retired_on <= today)
 
-    Prices become USD per token; a tier above N*1000 prompt tokens becomes the
-    ``*_above_<N>k_tokens`` fields. Retired models are left out (they can no longer be called),
-    and so is every field the manifest does not know. Capabilities appear only when true.
+
+def _ll_priced(m: Model) -> bool:
+    """Whether LiteLLM can charge every token of this model's replies at our rates: a rate it
+    lacks counts as 0 there, never as unknown."""
+    price = m.price
+    if price is None or price.input is None:
+        return False
+    return price.output is not None or m.mode in _LL_INPUT_ONLY
+
+
+def _ll_prices(entry: dict[str, Any], price: Price) -> None:
+    """Our prices in LiteLLM's fields: USD per token, and a tier above N prompt tokens as the
+    ``*_above_<N/1000>k_tokens`` fields (``*_above_<N>_tokens`` when N is no multiple of 1000;
+    LiteLLM reads both).
+
+    Every rate is written as cost() charges it, the ones the manifest leaves to a rule included
+    (a cache rate is the input rate, a tier's missing rate the base rate): register_model merges
+    an entry onto LiteLLM's own entry for the model, so a field left out would keep LiteLLM's
+    figure, not take ours.
     """
-    out: dict[str, Any] = {}
-    for p in reg.providers.values():
-        prefix = _litellm_provider(p)
-        for model_id, m in p.models.items():
-            if m.status == "retired":
-                continue
-            entry: dict[str, Any] = {"litellm_provider": prefix, "mode": m.mode}
-            if m.price is not None:
-                _litellm_rates(entry, m.price, "")
-                for tier in m.price.tiers:
-                    if tier.above_input_tokens % 1000 == 0:
-                        _litellm_rates(
-                            entry, tier, f"_above_{tier.above_input_tokens // 1000}k_tokens"
-                        )
-            if m.context_window is not None:
-                entry["max_input_tokens"] = m.context_window
-            if m.max_output_tokens is not None:
-                entry["max_output_tokens"] = m.max_output_tokens
-                entry["max_tokens"] = m.max_output_tokens
-            for capability in m.supports:
-                name = _LL_SUPPORTS.get(capability)
-                if name:
-                    entry[name] = True
-            out.setdefault(f"{prefix}/{model_id}", entry)
-    return out
+    line = PriceLine(price.model_dump())
+    _ll_rates(entry, effective_rates(line, None), "")
+    for tier in line.tiers:
+        n = tier.above_input_tokens
+        suffix = f"_above_{n // 1000}k_tokens" if n % 1000 == 0 else f"_above_{n}_tokens"
+        _ll_rates(entry, effective_rates(line, tier), suffix)
 
 
-def _litellm_rates(entry: dict[str, Any], rates: Rates, suffix: str) -> None:
+def _ll_rates(entry: dict[str, Any], rates: Mapping[str, Decimal | None], suffix: str) -> None:
     for field in _RATE_FIELDS:
-        value = getattr(rates, field)
+        value = rates[field]
         if value is not None:
             entry[f"{_LL_RATES[field]}{suffix}"] = _per_token(value)
 
 
-def _base(res: Resolution) -> str:
-    """The base URL for a proxy config. One that holds a credential (``user:secret@``, a
-    ``?key=`` value) can only come from the operator's base-URL variable, and is written as a
-    reference to it, like every other credential."""
-    if redact_url(res.api_base) == res.api_base:
-        return res.api_base
-    env = res.provider.api.base_url_env
-    if env and os.environ.get(env):
-        return f"os.environ/{env}"
-    raise InvalidRequestError(
-        res.provider_id,
-        res.model,
-        f"the base URL {redact_url(res.api_base)} holds a credential, which a config file must not",
-        hint="write this entry by hand",
-    )
+def _selection(
+    reg: Registry, providers: Sequence[str], models: Sequence[str]
+) -> dict[str, set[str] | None] | None:
+    """Provider id -> the model ids asked for (None: all of them); None when nothing was asked,
+    which selects everything. Raises UnknownProviderError or a LookupFailedError, with "did you
+    mean", for a name the registry does not know."""
+    from ._resolver import close_matches, resolve
+
+    if not providers and not models:
+        return None
+    chosen: dict[str, set[str] | None] = {}
+    for name in providers:
+        entry = reg.entry_for_prefix(name)
+        if entry is None:
+            raise UnknownProviderError(name, close_matches(name, reg.prefixes()))
+        chosen[entry.id] = None
+    for name in models:
+        res = resolve(name, registry=reg, strict=True, include_retired=True)
+        wanted = chosen.setdefault(res.provider_id, set())
+        if wanted is not None:
+            wanted.add(res.model)
+    return chosen
 
 
-def export_litellm_proxy(reg: Registry, models: Sequence[str]) -> str:
-    """YAML for a LiteLLM proxy ``config.yaml``: a ``model_list`` entry per model string.
+def litellm_model_map(
+    reg: Registry, *, providers: Sequence[str] = (), models: Sequence[str] = ()
+) -> LiteLLMModelMap:
+    """The models LiteLLM can route and price as we do, as a map for ``litellm.register_model``.
 
-    Each string is resolved against ``reg`` as resolve() does. Credentials and parameters are
-    written as ``os.environ/<VAR>`` references, never as values. Required parameters sent as
-    headers become ``extra_headers``; optional ones are left out. A required parameter that
-    cannot be written that way (no env var or default, or not sent as a header) is refused.
+    A provider is written under the first LiteLLM provider name its manifest lists in
+    ``interop.litellm``, the name LiteLLM routes to that provider; a provider without one is left
+    out. So are retired models, models whose mode LiteLLM does not price per token, and models
+    without a price (an entry without rates is free in LiteLLM, where ours is unknown).
+    ``providers`` (ids or aliases) and ``models`` (model strings, resolved as resolve() does)
+    narrow the map to their union; by default it holds the whole registry.
+
+    Prices become USD per token; a tier above N prompt tokens becomes the
+    ``*_above_<N/1000>k_tokens`` fields. Fields the manifest does not know are left out;
+    capabilities appear only when true.
     """
+    chosen = _selection(reg, providers, models)
+    today = datetime.date.today()
+    out: dict[str, dict[str, Any]] = {}
+    left_out: dict[str, list[str]] = {reason: [] for reason in LITELLM_LEFT_OUT}
+    for pid, p in reg.providers.items():
+        if chosen is not None and pid not in chosen:
+            continue
+        wanted = chosen[pid] if chosen is not None else None
+        prefix = p.interop.litellm[0] if p.interop.litellm else None
+        # Longer ids first: register_model writes "m-2024-08-06" onto the entry of "m" when
+        # "m" is already registered, so a dated variant would take over its base's prices
+        # and be left without an entry of its own.
+        for model_id, m in sorted(p.models.items(), reverse=True):
+            if wanted is not None and model_id not in wanted:
+                continue
+            if _is_retired(m, today):
+                reason = "retired"
+            elif prefix is None:
+                reason = "no_litellm_name"
+            elif m.mode not in _LL_TOKEN_MODES:
+                reason = "mode"
+            elif not _ll_priced(m):
+                reason = "unpriced"
+            else:
+                out.setdefault(f"{prefix}/{model_id}", _litellm_entry(prefix, m))
+                continue
+            left_out[reason].append(f"{pid}/{model_id}")
+    return LiteLLMModelMap(out, {k: sorted(v) for k, v in left_out.items() if v})
+
+
+def _litellm_entry(prefix: str, m: Model) -> dict[str, Any]:
+    entry: dict[str, Any] = {"litellm_provider": prefix, "mode": m.mode}
+    if m.price is not None:
+        _ll_prices(entry, m.price)
+    if m.context_window is not None:
+        entry["max_input_tokens"] = m.context_window
+    if m.max_output_tokens is not None:
+        entry["max_output_tokens"] = m.max_output_tokens
+        entry["max_tokens"] = m.max_output_tokens
+    for capability in m.supports:
+        name = _LL_SUPPORTS.get(capability)
+        if name:
+            entry[name] = True
+    return entry
+
+
+def export_litellm(
+    reg: Registry, *, providers: Sequence[str] = (), models: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The model map of ``litellm_model_map()`` alone, ready for json.dumps."""
+    return litellm_model_map(reg, providers=providers, models=models).models
+
+
+def litellm_proxy_config(reg: Registry, models: Sequence[str]) -> LiteLLMProxyConfig:
+    """A LiteLLM proxy ``config.yaml``: a ``model_list`` entry per model string.
+
+    Each string is resolved against ``reg`` as resolve() does. The entry names LiteLLM's route
+    for the provider's dialect (``openai/`` or ``anthropic/``) and an ``api_base`` at which
+    LiteLLM's URL is the one we send to: the manifest's base URL, never one taken from this
+    shell (a base-URL variable that is set here gets a note instead). Credentials and
+    parameters are written as ``os.environ/<VAR>`` references, never as values; a server that
+    needs no key gets a placeholder key, so LiteLLM sends it none of its own. Required
+    parameters sent as headers become ``extra_headers``; optional ones are left out. Prices,
+    where the model has them all, become LiteLLM's custom pricing fields; a model without
+    gets a note, since LiteLLM counts it as free.
+
+    Raises InvalidRequestError for an entry LiteLLM cannot send as we do: a base URL filled
+    from the environment, a path LiteLLM does not compose, a key in another header, or a
+    required parameter that cannot be written as a header reference.
+    """
+    import os
+
     import yaml
 
     from ._resolver import resolve
 
     entries = []
+    notes: list[str] = []
     for name in models:
         res = resolve(name, registry=reg)
         p = res.provider
-        prefix = p.interop.litellm[0] if p.interop.litellm else p.api.dialect
-        params: dict[str, Any] = {"model": f"{prefix}/{res.model}", "api_base": _base(res)}
-        if p.auth.required and p.auth.env:
+        route, extra_path, key_header, key_scheme = _LL_ROUTES[p.api.dialect]
+        api_base = _proxy_api_base(res, extra_path)
+        if p.api.base_url_env and os.environ.get(p.api.base_url_env):
+            notes.append(
+                f"{name}: {p.api.base_url_env} is set in this shell and was not written; the "
+                f"entry uses the manifest's base URL. To follow the variable, write api_base: "
+                f"os.environ/{p.api.base_url_env} yourself and set it where the proxy runs "
+                "(LiteLLM sends a request with an empty api_base to its own default host)"
+            )
+        params: dict[str, Any] = {"model": f"{route}/{res.model}", "api_base": api_base}
+        if not p.auth.required or not p.auth.env:
+            params["api_key"] = NO_KEY
+        elif (p.auth.header.lower(), _scheme(p)) == (key_header, key_scheme):
             params["api_key"] = f"os.environ/{p.auth.env[0]}"
+        else:
+            raise InvalidRequestError(
+                res.provider_id,
+                res.model,
+                f"LiteLLM's {route} route sends the key in {key_header}, and this provider "
+                f"takes it in {p.auth.header}",
+                hint="write this entry by hand",
+            )
         headers: dict[str, str] = dict(p.api.headers)
         for param_name, spec in p.params.items():
             # Optional parameters stay out: calls work without them, and a reference to an
@@ -184,10 +342,54 @@ def export_litellm_proxy(reg: Registry, models: Sequence[str]) -> str:
                 )
         if headers:
             params["extra_headers"] = headers
+        info = res.model_info
+        if info is not None and info.price is not None and _ll_priced(info):
+            _ll_prices(params, info.price)
+        else:
+            notes.append(
+                f"{name}: no price (or no input or output rate) in the manifest, so none was "
+                "written; LiteLLM counts calls it cannot price as free"
+            )
         entries.append({"model_name": name, "litellm_params": params})
-    return yaml.safe_dump(
+    text = yaml.safe_dump(
         {"model_list": entries}, sort_keys=False, allow_unicode=True, default_flow_style=False
     )
+    return LiteLLMProxyConfig(text, notes)
+
+
+def export_litellm_proxy(reg: Registry, models: Sequence[str]) -> str:
+    """The text of ``litellm_proxy_config()``: YAML for a LiteLLM proxy ``config.yaml``."""
+    return litellm_proxy_config(reg, models).text
+
+
+def _scheme(p: Provider) -> str | None:
+    if p.auth.scheme is None and p.auth.header.lower() == "authorization":
+        return "Bearer"
+    return p.auth.scheme
+
+
+def _proxy_api_base(res: Resolution, extra_path: str) -> str:
+    """The api_base at which LiteLLM's route composes the URL we send to: the manifest's base
+    URL without the path LiteLLM adds itself (``extra_path``)."""
+    base = res.provider.api.base_url.rstrip("/")
+    if "${" in base:
+        raise InvalidRequestError(
+            res.provider_id,
+            res.model,
+            f"its base URL {base} is filled from this shell's environment, and a LiteLLM "
+            "config can only take a whole value from a variable",
+            hint="write api_base for this entry by hand",
+        )
+    if not base.endswith(extra_path):
+        raise InvalidRequestError(
+            res.provider_id,
+            res.model,
+            f"LiteLLM sends {res.dialect} requests to <api_base>{extra_path}"
+            f"{DIALECTS[res.dialect].path(res)}, and the base URL {base} does not end in "
+            f"{extra_path}",
+            hint="write this entry by hand",
+        )
+    return base[: len(base) - len(extra_path)]
 
 
 # ---------------------------------------------------------------------------------------------
