@@ -368,4 +368,19 @@ def hot_fields(p: Provider) -> dict[str, Any]:
         "models": list(p.models),
         "model_aliases": aliases,
         "lifecycle": lifecycle,
+        "litellm": list(p.interop.litellm),
+        "patterns": [(id_regex(m.match), m.base, m.base_param, m.price) for m in p.model_patterns],
     }
+
+
+def id_regex(template: str) -> str:
+    """The regular expression of a model-id pattern (``Provider.model_patterns``): its text
+    literally, each ``{slot}`` as a named group of up to 256 characters other than ':' and '/'.
+    Bounded and anchored by fullmatch, with text between any two slots: no catastrophic
+    backtracking."""
+    import re
+
+    out = []
+    for i, part in enumerate(re.split(r"\{([a-z][a-z0-9_]*)\}", template)):
+        out.append(f"(?P<{part}>[^:/]{{0,256}})" if i % 2 else re.escape(part))
+    return "".join(out)

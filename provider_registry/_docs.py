@@ -204,6 +204,25 @@ def render_provider(p: Provider, *, level: int = 1) -> str:
         out += [f"- {label}: {_codes(values)}" for label, values in names if values]
         out.append("")
 
+    if p.model_patterns:
+        out += [f"{h2} Model-id patterns", ""]
+        out.append("Ids of these shapes resolve to this provider without being listed.")
+        out.append("")
+        billed = {
+            "base": "billed at the base model's rates",
+            "own": "billed at its own rates per base model ({n} listed; any other base: unknown)",
+            "unknown": "cost unknown",
+        }
+        for pat in p.model_patterns:
+            where = (
+                f"base model in {_code('{' + pat.base + '}')}"
+                if pat.base
+                else f"base model from {_code(pat.base_param or '')}="
+            )
+            how = billed[pat.price].format(n=len(pat.prices))
+            out.append(f"- {_code(pat.match)}: {where}; {how}")
+        out.append("")
+
     if p.sources:
         out += [f"{h2} Sources", ""]
         out.append("Each model's figures come from the source its table row names.")

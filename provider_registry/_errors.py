@@ -351,6 +351,11 @@ class DeprecatedModelWarning(UserWarning):
     """A deprecated model was resolved; it still works but will be retired."""
 
 
+class ModelNameWarning(UserWarning):
+    """A model name the provider's table does not list matches a listed one apart from case:
+    model ids are case-sensitive, so the request will likely fail (e.g. a 404)."""
+
+
 def _printable(text: str) -> str:
     # One line a person can act on, whatever the file held: control characters are escaped.
     return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)

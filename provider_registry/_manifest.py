@@ -35,6 +35,7 @@ __all__ = [
     "Auth",
     "Interop",
     "Model",
+    "ModelPattern",
     "Param",
     "PastPrice",
     "Pinnable",
@@ -59,8 +60,10 @@ ENV_NAME = r"^[A-Z][A-Z0-9_]*$"
 MODEL_ID = r"^[^\s\x00-\x1f]+$"
 HEADER_NAME = r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"  # RFC 9110 token
 ENDPOINT = r"^[a-z0-9.-]+(:[0-9]+)?(/[^\s/?#]+)*/?$"
-OWNER_RULE = r"^[^\s*]+\*?$"
+OWNER_RULE = r"^[^\s*]+(\*\*?)?$"
 PARAM_NAME = r"^[a-z][a-z0-9_]*$"
+# A model-id pattern: literal text first, then literal text and {slot}s, no two slots in a row.
+ID_TEMPLATE = r"^[^{}\s*]+(\{[a-z][a-z0-9_]{0,31}\}[^{}\s]+)*(\{[a-z][a-z0-9_]{0,31}\})?$"
 
 URL_PATTERN = r"^https?://\S+$"
 PATTERN_HINTS = {
@@ -71,6 +74,7 @@ PATTERN_HINTS = {
     ENDPOINT: "write host[:port][/path], lower-case, without a scheme",
     URL_PATTERN: "write a full https:// URL",
     PARAM_NAME: "parameter names are lower_snake_case, the keyword callers pass to resolve()",
+    ID_TEMPLATE: "write literal text first, then text and {slot}s, with text between two slots",
 }
 """What to tell a person whose value fails one of the patterns above."""
 
@@ -81,6 +85,8 @@ HeaderName = Annotated[str, StringConstraints(pattern=HEADER_NAME, max_length=12
 Url = Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2048)]
 Endpoint = Annotated[str, StringConstraints(pattern=ENDPOINT, max_length=512)]
 OwnerRule = Annotated[str, StringConstraints(pattern=OWNER_RULE, max_length=256)]
+IdTemplate = Annotated[str, StringConstraints(pattern=ID_TEMPLATE, max_length=256)]
+ParamName = Annotated[str, StringConstraints(pattern=PARAM_NAME, max_length=64)]
 Count = Annotated[int, Field(strict=True, gt=0, le=1_000_000_000)]
 
 
@@ -380,6 +386,33 @@ class Model(_Strict):
     free: Reason | None = None
     """Why a price of 0 here is real (a free tier, a free preview). ``registry validate``
     refuses a 0 on a hosted provider without it: an unpublished price is left out, never 0."""
+    points_to: ModelId | None = None
+    """For a name the provider moves on its side (``*-latest``): the model id in this table it
+    points to now, as the provider documents it; cost() uses that model's prices. Give the
+    ``source`` that documents it."""
+
+
+class ModelPattern(_Strict):
+    """Model ids the provider serves without listing them (fine-tunes, adapters): their shape,
+    where their base model is named, and how they are priced."""
+
+    match: IdTemplate
+    """The id's shape: literal text, then text and ``{slot}``s, e.g.
+    "ft:{base}:{org}:{suffix}:{id}". A slot matches up to 256 characters other than ':' and
+    '/', none included; the whole id must match."""
+    base: ParamName | None = None
+    """The slot that holds the base model's id (give this or base_param)."""
+    base_param: ParamName | None = None
+    """Or the keyword resolve() and completion() take naming the base model (it is never sent):
+    for ids that do not name their base."""
+    price: Literal["base", "own", "unknown"]
+    """How such a model is billed: "base" at its base model's rates, "own" at the rates in
+    ``prices`` for its base, "unknown" (its cost is None)."""
+    prices: dict[ModelId, Rates] = Field(default_factory=dict)
+    """With price "own": the rates by base model id. A base not listed here has no known cost
+    (never the base model's price)."""
+    source: Slug | None = None
+    """The ``sources`` entry that documents the ids and their pricing."""
 
 
 class Provider(_Strict):
@@ -396,8 +429,9 @@ class Provider(_Strict):
     aliases: list[Slug] = Field(default_factory=list)
     """Other prefixes that select this provider (e.g. LiteLLM's "together_ai")."""
     owns: list[OwnerRule] = Field(default_factory=list)
-    """Bare model names this provider owns even where others list them too: an exact name or a
-    prefix ending in '*' (e.g. "gpt-*")."""
+    """Bare model names this provider owns even where others list them too: an exact name, or a
+    prefix ending in '*' (e.g. "gpt-*"), which claims no name with a '/' after the prefix, or
+    in '**' (e.g. "acme/**"), which claims those too."""
     api: Api
     auth: Auth = Field(default_factory=Auth)
     trust: Trust = Field(default_factory=Trust)
@@ -417,6 +451,9 @@ class Provider(_Strict):
     """Where this manifest's facts and figures come from, and how old they are."""
     models: dict[ModelId, Model] = Field(default_factory=dict)
     """The model table, keyed by wire id."""
+    model_patterns: list[ModelPattern] = Field(default_factory=list)
+    """Shapes of model ids served without being listed (fine-tunes, adapters), each with how
+    its base model is found and how it is priced."""
 
     def source_of(self, model: Model) -> Source | None:
         """The sources entry a model's figures come from: the one it names, else the first."""
@@ -465,6 +502,35 @@ def semantic_problems(p: Provider) -> Problems:
                 )
             seen[alias] = model_id
         found += _model_problems(p, model_id, m)
+    for i, pattern in enumerate(p.model_patterns):
+        found += _pattern_problems(p, ("model_patterns", i), pattern)
+    return found
+
+
+SLOT = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+def _pattern_problems(p: Provider, path: tuple[str | int, ...], pat: ModelPattern) -> Problems:
+    found: Problems = []
+    slots = SLOT.findall(pat.match)
+    if len(set(slots)) != len(slots):
+        found.append(((*path, "match"), "a slot name appears twice", "name each slot once"))
+    if (pat.base is None) == (pat.base_param is None):
+        found.append((path, "give exactly one of base or base_param", None))
+    elif pat.base is not None and pat.base not in slots:
+        found.append(
+            ((*path, "base"), f"{pat.base!r} is not a slot of the match", f"slots: {slots}")
+        )
+    elif pat.base_param is not None and pat.base_param in p.params:
+        found.append(
+            ((*path, "base_param"), f"{pat.base_param!r} is already a parameter", "rename it")
+        )
+    if pat.price == "own" and not pat.prices:
+        found.append(((*path, "prices"), 'price "own" needs the rates by base model', None))
+    if pat.price != "own" and pat.prices:
+        found.append(((*path, "prices"), 'prices are read only with price "own"', None))
+    if pat.source is not None and all(s.id != pat.source for s in p.sources):
+        found.append(((*path, "source"), f"no sources entry has the id {pat.source!r}", None))
     return found
 
 
@@ -524,6 +590,18 @@ def _model_problems(p: Provider, model_id: str, m: Model) -> Problems:
                 "give the date, or say why it is unknown in pinned: {lifecycle: ...}",
             )
         )
+    if m.points_to is not None:
+        target = p.models.get(m.points_to)
+        if target is None or m.points_to == model_id:
+            found.append(
+                (
+                    (*base, "points_to"),
+                    f"{m.points_to!r} is not another model of this provider's table",
+                    "name the model id the provider says this name points to",
+                )
+            )
+        elif target.points_to is not None:
+            found.append(((*base, "points_to"), f"{m.points_to!r} points on itself", None))
     if m.source is not None and all(s.id != m.source for s in p.sources):
         known = ", ".join(s.id for s in p.sources) or "none"
         found.append(

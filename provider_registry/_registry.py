@@ -19,7 +19,7 @@ import threading
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._catalog import (
     ENV_PATH,
@@ -63,6 +63,25 @@ __all__ = [
 
 Param = tuple[str, str | None, str | None, re.Pattern[str] | None, str | None, str | None]
 """(name, env var, default, compiled pattern, pattern, description) of a provider parameter."""
+Pattern = tuple[re.Pattern[str], str | None, str | None, str]
+"""(compiled id pattern, base slot, base parameter, price rule) of a model-id pattern."""
+_PATTERN_MAX = 1024
+"""Names longer than this are not matched against model-id patterns."""
+
+
+class Derived(NamedTuple):
+    """A pattern-matched model: its base model's id (None when unknown), the table entry it is
+    described by (the base's, with the pattern's pricing), and its prices."""
+
+    base: str | None
+    info: Model | None
+    book: PriceBook | None
+
+
+def _price(plain: Mapping[str, Any]) -> Any:
+    from ._manifest import Price
+
+    return Price.model_validate(plain)
 
 
 class ProviderEntry:
@@ -73,6 +92,8 @@ class ProviderEntry:
         "_blob",
         "_books",
         "_data",
+        "_derived",
+        "_folded",
         "_infos",
         "_manifest",
         "aliases",
@@ -85,10 +106,13 @@ class ProviderEntry:
         "file",
         "id",
         "lifecycle",
+        "litellm",
         "models",
         "owns",
         "param_names",
         "params",
+        "pattern_params",
+        "patterns",
         "trusted",
     )
 
@@ -122,6 +146,14 @@ class ProviderEntry:
         self.lifecycle: Mapping[str, tuple[str, str | None, str | None]] = fields["lifecycle"]
         self.endpoint_keys: tuple[EndpointKey, ...] = tuple(fields["endpoint_keys"])
         self.trusted: tuple[EndpointKey, ...] = tuple(fields["trusted"])
+        self.litellm: tuple[str, ...] = tuple(fields.get("litellm", ()))
+        self.patterns: tuple[Pattern, ...] = tuple(
+            (re.compile(rx), base, base_param, price)
+            for rx, base, base_param, price in fields.get("patterns", ())
+        )
+        self.pattern_params = frozenset(p[2] for p in self.patterns if p[2])
+        self._derived: dict[tuple[int, str | None], Derived] = {}
+        self._folded: dict[str, str] | None = None
         self._blob = blob
         self._manifest = manifest
         self._data: dict[str, Any] | None = None
@@ -179,9 +211,74 @@ class ProviderEntry:
             plain = self._manifest.models[model_id].model_dump(exclude_defaults=True)
         else:
             plain = self._plain()["models"][model_id]
-        book = PriceBook.of(plain)
+        # A name the provider moves on its side (``*-latest``) costs what it points to now.
+        target = plain.get("points_to")
+        book = PriceBook.of(plain) if target is None else self.prices(target)
         self._books[model_id] = book
         return book
+
+    def match_pattern(self, name: str) -> tuple[int, re.Match[str]] | None:
+        """The first of this provider's model-id patterns that ``name`` matches, and its match."""
+        if len(name) > _PATTERN_MAX:
+            return None
+        for i, (rx, _, _, _) in enumerate(self.patterns):
+            found = rx.fullmatch(name)
+            if found is not None:
+                return i, found
+        return None
+
+    def derive(self, index: int, base: str | None) -> Derived:
+        """What a model of pattern ``index`` over ``base`` (None: not known) is priced at and
+        described by, worked out once per (pattern, base). Its cost is never the base model's
+        price by accident: "own" takes the pattern's rates for that base or none, "unknown"
+        none, and "base" the base model's."""
+        key = (index, base)
+        known = self._derived.get(key)
+        if known is not None:
+            return known
+        from ._pricing import PriceBook
+
+        rule = self.patterns[index][3]
+        wire = None if base is None else self.model(base)
+        info = None if wire is None else self.model_info(wire)
+        book: PriceBook | None = None
+        if rule == "base":
+            book = None if wire is None else self.prices(wire)
+        else:
+            rates = None
+            if rule == "own" and base is not None:
+                spec = self.manifest.model_patterns[index]
+                own = spec.prices.get(base)
+                if own is None and wire is not None:
+                    own = spec.prices.get(wire)
+                if own is not None:
+                    rates = own.model_dump(exclude_none=True)
+            book = PriceBook.of({"price": rates}) if rates else None
+            if info is not None:
+                price = None if rates is None else {**rates, "tiers": []}
+                info = info.model_copy(
+                    update={
+                        "price": None if price is None else _price(price),
+                        "price_history": [],
+                        "aliases": [],
+                        "pinned": {},
+                        "free": None,
+                    }
+                )
+        derived = Derived(wire or base, info, book)
+        self._derived[key] = derived
+        return derived
+
+    def folded(self) -> Mapping[str, str]:
+        """Listed names by their casefold, for "did you mean" on a name that differs only in
+        case; built on first use, once per entry."""
+        index = self._folded
+        if index is None:
+            index = {}
+            for name in self.models:
+                index.setdefault(name.casefold(), name)
+            self._folded = index
+        return index
 
     def trusts(self, api_base: str) -> bool:
         """Whether api_base lies under one of this provider's own endpoints or its base URL."""
@@ -306,6 +403,7 @@ class Registry:
         "_memo",
         "_owner_exact",
         "_owner_prefix",
+        "_patterned",
         "_prefix",
         "files",
     )
@@ -334,7 +432,9 @@ class Registry:
         prefix: dict[str, str] = {}
         bare: dict[str, list[tuple[str, str]]] = {}
         owner_exact: dict[str, list[str]] = {}
-        owner_prefix: dict[int, dict[str, list[str]]] = {}
+        # A rule's pids by stem length and stem, as (every rule's, the "**" rules'): a '*' stops
+        # at a '/', a '**' crosses it.
+        owner_prefix: dict[int, dict[str, tuple[list[str], list[str]]]] = {}
         hosts: dict[str, list[tuple[int | None, tuple[str, ...], str]]] = {}
         for pid, entry in by_id.items():
             prefix.setdefault(pid, pid)
@@ -344,12 +444,25 @@ class Registry:
                 bare.setdefault(name, []).append((pid, model_id))
             for rule in entry.owns:
                 if rule.endswith("*"):
-                    stem = rule[:-1]
-                    owner_prefix.setdefault(len(stem), {}).setdefault(stem, []).append(pid)
+                    deep = rule.endswith("**")
+                    stem = rule[: -2 if deep else -1]
+                    both = owner_prefix.setdefault(len(stem), {}).setdefault(stem, ([], []))
+                    both[0].append(pid)
+                    if deep:
+                        both[1].append(pid)
                 else:
                     owner_exact.setdefault(rule, []).append(pid)
             for host, port, segments in entry.endpoint_keys:
                 hosts.setdefault(host, []).append((port, segments, pid))
+        # LiteLLM's provider names (interop.litellm) select a provider too, after every id and
+        # alias, and only where one provider alone gives the name.
+        litellm: dict[str, set[str]] = {}
+        for pid, entry in by_id.items():
+            for name in entry.litellm:
+                litellm.setdefault(name, set()).add(pid)
+        for name, pids in litellm.items():
+            if len(pids) == 1:
+                prefix.setdefault(name, next(iter(pids)))
         for candidates in hosts.values():
             candidates.sort(key=lambda c: -len(c[1]))
         self._entries: Mapping[str, ProviderEntry] = MappingProxyType(by_id)
@@ -357,10 +470,11 @@ class Registry:
         self._bare = MappingProxyType({k: tuple(v) for k, v in bare.items()})
         self._owner_exact = MappingProxyType({k: tuple(v) for k, v in owner_exact.items()})
         self._owner_prefix = tuple(
-            (n, MappingProxyType({k: tuple(v) for k, v in table.items()}))
+            (n, MappingProxyType({k: (tuple(a), tuple(d)) for k, (a, d) in table.items()}))
             for n, table in sorted(owner_prefix.items(), reverse=True)
         )
         self._hosts = MappingProxyType({k: tuple(v) for k, v in hosts.items()})
+        self._patterned = tuple(e for e in by_id.values() if e.patterns)
         self._index: list[_SuggestionIndex | None] = [None]
         self._memo: dict[Any, Any] = {}  # resolve()'s results by their arguments (_resolver)
         # Prefixes of manifests a lenient load left out, with their problems (see broken()).
@@ -410,15 +524,23 @@ class Registry:
         return self._bare.get(model, ())
 
     def owners_of(self, model: str) -> tuple[str, ...]:
-        """Providers whose ownership rules claim ``model``; the most specific rule wins."""
+        """Providers whose ownership rules claim ``model``; the most specific rule wins. A rule
+        ending in '*' claims names whose rest holds no '/'; one ending in '**' any rest."""
         found = self._owner_exact.get(model)
         if found:
             return found
+        slash = model.find("/")
         for length, table in self._owner_prefix:
-            found = table.get(model[:length])
-            if found:
-                return found
+            hit = table.get(model[:length])
+            if hit:
+                found = hit[1] if slash >= length else hit[0]
+                if found:
+                    return found
         return ()
+
+    def pattern_owners(self, model: str) -> tuple[str, ...]:
+        """Providers with a model-id pattern (``model_patterns``) that ``model`` matches."""
+        return tuple(e.id for e in self._patterned if e.match_pattern(model) is not None)
 
     def providers_for_base(self, api_base: str) -> tuple[str, ...]:
         """Providers whose endpoint matches ``api_base``: exact host, whole path segments,

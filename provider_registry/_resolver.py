@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import warnings
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -31,12 +32,13 @@ from ._errors import (
     InvalidBaseURLError,
     InvalidParameterError,
     MissingParameterError,
+    ModelNameWarning,
     RetiredModelError,
     UnknownModelError,
     UnknownProviderError,
 )
 from ._pricing import PriceBook, cost
-from ._registry import ProviderEntry, Registry, default_registry
+from ._registry import Derived, ProviderEntry, Registry, default_registry
 from ._secrets import mask_secret, redact_url
 from ._urls import PLACEHOLDER as _VAR
 from ._urls import Place, placeholder_problem, placeholders, url_problem
@@ -90,6 +92,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
     """
 
     __slots__ = {
+        "_derived": "For a model matched by a model-id pattern: its base, description and prices.",
         "_entry": "The provider's registry entry.",
         "_listed": "Whether the provider's table lists the model.",
         "_retired": "The error a request to a retired model raises (include_retired=True).",
@@ -112,6 +115,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
     _entry: ProviderEntry
     _listed: bool
     _retired: RetiredModelError | None
+    _derived: Derived | None
 
     def __init__(
         self,
@@ -123,6 +127,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
         params: Mapping[str, str],
         key_source: str | None,
         retired: RetiredModelError | None = None,
+        derived: Derived | None = None,
     ) -> None:
         init = object.__setattr__
         init(self, "provider_id", entry.id)
@@ -134,6 +139,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
         init(self, "_entry", entry)
         init(self, "_listed", listed)
         init(self, "_retired", retired)
+        init(self, "_derived", derived)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Resolution is immutable")
@@ -150,6 +156,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
             self.api_key,
             dict(self.params),
             self.key_source,
+            None if self._derived is None else self._derived.base,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -162,7 +169,11 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
 
     @property
     def model_info(self) -> Model | None:
-        """The model's table entry; None when the provider's table lacks it."""
+        """The model's table entry; None when the provider's table lacks it. A model matched by
+        a model-id pattern (a fine-tune, an adapter) is described by its base model's entry,
+        priced as the pattern says."""
+        if self._derived is not None:
+            return self._derived.info
         return self._entry.model_info(self.model) if self._listed else None
 
     @property
@@ -173,6 +184,8 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
     @property
     def prices(self) -> PriceBook | None:
         """The model's prices as cost() uses them (converted once); None when it has none."""
+        if self._derived is not None:
+            return self._derived.book
         return self._entry.prices(self.model) if self._listed else None
 
     @property
@@ -241,7 +254,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
             if day is None or (ended is not None and day.isoformat() >= ended):
                 raise self._retired
         return cost(
-            self._entry.prices(self.model) if self._listed else None,
+            self.prices,
             input_tokens=input_tokens,
             output_tokens=output_tokens,
             cached_tokens=cached_tokens,
@@ -326,7 +339,7 @@ def resolve(
     if warning:
         # Not memoised: the warning is given on every call, and the day of a retirement date
         # is seen when it comes.
-        warnings.warn(warning, DeprecatedModelWarning, stacklevel=2)
+        warnings.warn(warning[1], warning[0], stacklevel=2)
     elif key is not None and os.environ is _ENVIRON and not res.retired:
         if len(memo) >= _MEMO_MAX:
             memo.clear()
@@ -353,7 +366,7 @@ def resolve_split(
         reg, model, provider, api_base, api_key, strict, trust_api_base, params, others_allowed, []
     )
     if warning:
-        warnings.warn(warning, DeprecatedModelWarning, stacklevel=4)
+        warnings.warn(warning[1], warning[0], stacklevel=4)
     return res, others
 
 
@@ -407,9 +420,9 @@ def _resolve(
     others_allowed: bool,
     reads: Reads,
     include_retired: bool = False,
-) -> tuple[Resolution, dict[str, Any], str | None]:
-    """The resolution, the other keyword arguments, and the deprecation warning to give; every
-    environment variable read is added to ``reads``."""
+) -> tuple[Resolution, dict[str, Any], tuple[type[Warning], str] | None]:
+    """The resolution, the other keyword arguments, and the warning to give (its category and
+    text); every environment variable read is added to ``reads``."""
     if not isinstance(model, str) or not model.strip():
         raise UnknownModelError(str(model), reason="the model name is empty")
     if api_base is not None:
@@ -418,14 +431,30 @@ def _resolve(
     if not name.strip():
         raise UnknownModelError(model, reason="nothing follows the provider prefix")
     wire = entry.model(name)
-    warning = retired = None
+    warning: tuple[type[Warning], str] | None = None
+    retired = derived = None
     if wire is not None and wire in entry.lifecycle:
-        warning, retired = _lifecycle(entry, wire)
+        text, retired = _lifecycle(entry, wire)
         if retired is not None and not include_retired:
             raise retired
-    elif wire is None and strict:
-        close = close_matches(name, list(entry.models))
-        raise UnknownModelError(name, close, provider=entry.id, reason="not in its model table")
+        if text:
+            warning = (DeprecatedModelWarning, text)
+    elif wire is None:
+        matched = entry.match_pattern(name) if entry.patterns else None
+        if matched is not None:
+            derived, params = _derive(entry, *matched, params)
+        elif strict:
+            close = close_matches(name, list(entry.models))
+            raise UnknownModelError(name, close, provider=entry.id, reason="not in its model table")
+        else:
+            listed = entry.folded().get(name.casefold())
+            if listed is not None:
+                text = (
+                    f"{entry.id}/{name} is not in {entry.id}'s model table; did you mean "
+                    f"{listed!r}? Model ids are case-sensitive: the provider will likely "
+                    "refuse this one"
+                )
+                warning = (ModelNameWarning, text)
     base, trusted = _base(entry, api_base, trust_api_base, reads)
     key, source = _key(entry, api_key, trusted, reads)
     others = {k: v for k, v in params.items() if k not in entry.param_names}
@@ -433,8 +462,34 @@ def _resolve(
         _refuse_unknown(entry, next(iter(others)))
     own = {k: v for k, v in params.items() if k not in others} if others else params
     values = _params(entry, own, reads) if (own or entry.params) else _EMPTY
-    res = Resolution(entry, wire or name, wire is not None, base, key, values, source, retired)
+    res = Resolution(
+        entry, wire or name, wire is not None, base, key, values, source, retired, derived
+    )
     return res, others, warning
+
+
+def _derive(
+    entry: ProviderEntry, index: int, found: re.Match[str], params: Mapping[str, Any]
+) -> tuple[Derived, Mapping[str, Any]]:
+    """A pattern-matched model's base, description and prices, and the parameters left once
+    the pattern's base parameter (never sent) is taken out."""
+    _, slot, param, _ = entry.patterns[index]
+    base: str | None = None
+    if slot is not None:
+        base = found[slot] or None
+    elif param is not None and param in params:
+        value = params[param]
+        if not isinstance(value, str) or not value:
+            raise InvalidParameterError(entry.id, param, "must be a model id")
+        if entry.model(value) is None:
+            close = close_matches(value, list(entry.models))
+            hint = f"did you mean {close[0]!r}?" if close else "name a model of its table"
+            raise InvalidParameterError(
+                entry.id, param, f"{value!r} is not in its model table", hint
+            )
+        base = value
+        params = {k: v for k, v in params.items() if k != param}
+    return entry.derive(index, base), params
 
 
 def _getenv(var: str, reads: Reads) -> str | None:
@@ -493,6 +548,12 @@ def _detect(
     if owners or pids:
         candidates = [f"{pid}/{model}" for pid in owners] or [f"{p}/{m}" for p, m in listed]
         raise AmbiguousModelError(model, candidates)
+    # Fine-tunes and adapters: an id of the shape a provider's model_patterns declares.
+    patterned = reg.pattern_owners(model)
+    if len(patterned) == 1:
+        return reg.entry(patterned[0]), model
+    if patterned:
+        raise AmbiguousModelError(model, [f"{pid}/{model}" for pid in patterned])
     if sep and (reg.broken(head) is not None or not reg.has_namespace(head)):
         _unknown_provider(reg, head)
     raise UnknownModelError(model, reg.suggest(model))

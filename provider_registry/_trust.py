@@ -219,9 +219,10 @@ def cross_problems(items: Iterable[Claims]) -> list[tuple[str, Path, str, str | 
 
 
 def _overlap(a: str, b: str) -> bool:
-    """Whether some name matches both rules (an exact name, or a prefix ending in '*')."""
-    a_stem, a_prefix = (a[:-1], True) if a.endswith("*") else (a, False)
-    b_stem, b_prefix = (b[:-1], True) if b.endswith("*") else (b, False)
+    """Whether some name matches both rules (an exact name, or a prefix ending in '*' or '**';
+    either prefix counts as claiming every name it starts, to be safe)."""
+    a_stem, a_prefix = (a.rstrip("*"), True) if a.endswith("*") else (a, False)
+    b_stem, b_prefix = (b.rstrip("*"), True) if b.endswith("*") else (b, False)
     if a_prefix and b_stem.startswith(a_stem):
         return True
     if b_prefix and a_stem.startswith(b_stem):
