@@ -32,6 +32,7 @@ __all__ = [
     "show_value",
 ]
 
+MISSING_HINT = "add it here; `registry new ID` writes a manifest with every required key"
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schemas/provider.schema.json"
 
 PathT = tuple[str | int, ...]
@@ -247,7 +248,7 @@ def _pydantic_problem(doc: Document, file: str | None, err: Any) -> Problem:
         fix = f"did you mean {close[0]!r}?" if close else "remove it; unknown keys are errors"
         return _problem(doc, file, loc, f"unknown key {loc[-1]!r}", fix, at_key=True)
     if kind == "missing":
-        return _problem(doc, file, loc[:-1], f"missing required key {loc[-1]!r}")
+        return _problem(doc, file, loc[:-1], f"missing required key {loc[-1]!r}", MISSING_HINT)
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]

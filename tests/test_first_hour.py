@@ -1,0 +1,226 @@
+"""The first hour (issue 13, items 13-15): each message a newcomer meets says what is wrong and
+points at the fix, and the small things a newcomer trips on."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import provider_registry._registry as registry_module
+from provider_registry import (
+    ManifestError,
+    ManifestWarning,
+    MissingCredentialsError,
+    completion,
+    load_manifest,
+)
+from provider_registry._cli import main
+from provider_registry._errors import Problem
+from provider_registry._yaml import YamlError, parse_yaml
+
+from .conftest import manifest_text
+from .server import FakeProvider
+from .test_cli import run
+
+MESSAGES = [{"role": "user", "content": "hi"}]
+WANDB_MODEL = "wandb/meta-llama/Llama-3.1-8B-Instruct"
+KEY = "wandb-first-hour-key-000000000000009876"
+
+
+def load_problems(text: str) -> list[Problem]:
+    with pytest.raises(ManifestError) as info:
+        load_manifest(text, file="acme.yaml")
+    return list(info.value.problems)
+
+
+def validate_problems(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str
+) -> list[dict[str, Any]]:
+    path = tmp_path / "acme.yaml"
+    path.write_text(text, encoding="utf-8")
+    out = io.StringIO()
+    assert main(["validate", "--format", "json", str(path)], out=out) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    report = json.loads(out.getvalue())
+    return [p for p in report["problems"] if p["file"] == str(path)]
+
+
+# --- 13a: a tab in the indentation -------------------------------------------------------------
+
+TAB = "YAML indents with spaces only: replace the tab with spaces"
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "column"),
+    [
+        ("a:\n\tb: 1\n", 2, 1),  # "found character that cannot start any token"
+        ("a:\n  b: 1\n\tc: 2\n", 3, 1),  # "found a tab character that violates indentation"
+        ("a:\n  \tb: 1\n", 2, 3),  # after spaces
+        ("a: |\n\tx\n", 2, 1),  # a block scalar
+    ],
+)
+def test_a_tab_in_the_indentation_is_named(source: str, line: int, column: int) -> None:
+    with pytest.raises(YamlError) as info:
+        parse_yaml(source)
+    assert (info.value.message, info.value.hint) == ("a tab character in the indentation", TAB)
+    assert info.value.mark is not None
+    assert (info.value.mark.line, info.value.mark.column) == (line, column)
+
+
+def test_a_tab_in_a_manifest_in_load_and_validate(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    text = manifest_text("acme").replace("  dialect: openai", "\tdialect: openai")
+    (problem,) = load_problems(text)
+    assert (problem.line, problem.message, problem.hint) == (
+        5, "a tab character in the indentation", TAB,
+    )  # fmt: skip
+    (found,) = validate_problems(capsys, tmp_path, text)
+    assert (found["line"], found["message"], found["hint"]) == (
+        5, "a tab character in the indentation", TAB,
+    )  # fmt: skip
+    assert "cannot start any token" not in str(problem)
+
+
+def test_other_syntax_errors_keep_their_words() -> None:
+    with pytest.raises(YamlError) as info:
+        parse_yaml("a: [1\n")
+    assert "tab" not in info.value.message
+    assert info.value.message.startswith("YAML syntax error: ")
+
+
+# --- 13b: a price written with a currency sign -------------------------------------------------
+
+PRICED = manifest_text("acme", "  m1:\n    price: {{input: {value}, output: 2}}")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown", "hint"),
+    [
+        ("$0.50", "'$0.50'", "write 0.50, a bare number with no currency sign or separators"),
+        ("'$1,000'", "'$1,000'", "write 1000, a bare number with no currency sign or separators"),
+        ("'0.50'", "'0.50'", "write the number without quotes"),
+        ("free", "'free'", "write a number, such as 0.50"),
+    ],
+)
+def test_a_price_that_is_text_gets_a_hint_that_fits(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, value: str, shown: str, hint: str
+) -> None:
+    text = PRICED.format(value=value)
+    (problem,) = load_problems(text)
+    assert (problem.path, problem.message, problem.hint) == (
+        "models.m1.price.input", f"{shown} should be a number", hint,
+    )  # fmt: skip
+    (found,) = validate_problems(capsys, tmp_path, text)
+    assert (found["path"], found["message"], found["hint"]) == (
+        "models.m1.price.input", f"{shown} should be a number", hint,
+    )  # fmt: skip
+
+
+# --- 13c: each missing key once ------------------------------------------------------------------
+
+MISSING = "add it here; `registry new ID` writes a manifest with every required key"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("schema_version: 1\nid: acme\n", [("", "name"), ("", "api")]),
+        (
+            "schema_version: 1\nid: acme\nname: A\napi: {}\nmodels: {}\n",
+            [("api", "dialect"), ("api", "base_url")],
+        ),
+    ],
+    ids=["top", "nested"],
+)
+def test_each_missing_key_is_reported_once(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    text: str,
+    expected: list[tuple[str, str]],
+) -> None:
+    want = sorted((path, f"missing required key {key!r}", MISSING) for path, key in expected)
+    found = validate_problems(capsys, tmp_path, text)
+    assert sorted((p["path"], p["message"], p["hint"]) for p in found) == want
+    loaded = load_problems(text)
+    assert sorted((p.path, p.message, p.hint) for p in loaded) == want
+
+
+# --- 13d: a key withheld from an api_base outside the provider's endpoints ----------------------
+
+
+def test_a_withheld_key_says_why_and_how_to_send_it(
+    server: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WANDB_API_KEY", KEY)
+    with pytest.raises(MissingCredentialsError) as info:
+        completion(WANDB_MODEL, MESSAGES, project="t/p", api_base=f"{server.url}/v1?x=1")
+    where = server.url  # the origin only: no path or query
+    message = (
+        f"no API key for provider 'wandb': the key in WANDB_API_KEY is withheld from {where},"
+        " which is not one of the provider's endpoints"
+    )
+    hint = (
+        f"pass api_key= to send a key there, or trust_api_base=True if {where} is the"
+        " provider's own, or use one of the endpoints `registry show wandb` lists"
+    )
+    assert (str(info.value), info.value.hint) == (f"{message} ({hint})", hint)
+    assert "set WANDB_API_KEY" not in str(info.value)
+    assert server.received == []
+    # The fixes it names work.
+    completion(WANDB_MODEL, MESSAGES, project="t/p", api_base=f"{server.url}/v1",
+               trust_api_base=True)  # fmt: skip
+    assert server.received[-1].headers["authorization"] == f"Bearer {KEY}"
+
+
+def test_a_withheld_key_without_one_in_the_environment(server: FakeProvider) -> None:
+    with pytest.raises(MissingCredentialsError) as info:
+        completion(WANDB_MODEL, MESSAGES, project="t/p", api_base=f"{server.url}/v1")
+    assert str(info.value).startswith(
+        f"no API key for provider 'wandb': keys from the environment are withheld from"
+        f" {server.url}, which is not one of the provider's endpoints (pass api_key= "
+    )
+    assert info.value.hint is not None
+    assert info.value.hint.startswith("pass api_key= ")
+
+
+def test_no_key_at_all_still_says_which_variable(server: FakeProvider) -> None:
+    with pytest.raises(MissingCredentialsError) as info:
+        completion(WANDB_MODEL, MESSAGES, project="t/p")
+    assert info.value.hint == "pass api_key= or set 'WANDB_API_KEY'"
+
+
+# --- 13e: a directory on PROVIDER_REGISTRY_PATH that does not exist -----------------------------
+
+NO_DIR = "no such directory on PROVIDER_REGISTRY_PATH (create it, or take it off the variable)"
+
+
+def test_registry_show_warns_about_a_missing_directory_in_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "not-mounted"
+    proc = run("show", WANDB_MODEL, env={"PROVIDER_REGISTRY_PATH": str(missing)})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == [f"registry: warning: {missing}: {NO_DIR}"]
+    assert "wandb" in proc.stdout
+
+
+def test_resolve_warns_about_a_missing_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provider_registry import resolve
+
+    missing = tmp_path / "not-mounted"
+    monkeypatch.setattr(registry_module, "_default", None)
+    monkeypatch.setenv("PROVIDER_REGISTRY_PATH", str(missing))
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        assert resolve(WANDB_MODEL).provider_id == "wandb"
+    assert [(w.category, str(w.message)) for w in said] == [
+        (ManifestWarning, f"{missing}: {NO_DIR}")
+    ]
+    assert not os.path.exists(missing)
