@@ -6,11 +6,15 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+import shlex
+import subprocess
 import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import provider_registry._registry as registry_module
 from provider_registry import (
@@ -24,9 +28,9 @@ from provider_registry._cli import main
 from provider_registry._errors import Problem
 from provider_registry._yaml import YamlError, parse_yaml
 
-from .conftest import manifest_text
+from .conftest import ROOT, manifest_text
 from .server import FakeProvider
-from .test_cli import run
+from .test_cli import REGISTRY, run
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 WANDB_MODEL = "wandb/meta-llama/Llama-3.1-8B-Instruct"
@@ -224,3 +228,54 @@ def test_resolve_warns_about_a_missing_directory(
         (ManifestWarning, f"{missing}: {NO_DIR}")
     ]
     assert not os.path.exists(missing)
+
+
+# --- 14: the pre-commit hook skips YAML that is plainly not a manifest --------------------------
+
+WORKFLOW = (
+    "name: ci\non: [push]\njobs:"
+    '\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: "true"\n'
+)
+PRE_COMMIT = "repos:\n  - repo: local\n    hooks: []\n"
+
+
+def run_hook(repo: Path) -> subprocess.CompletedProcess[str]:
+    """`registry-validate` as pre-commit runs it: its entry and args, then every file of the
+    repository its `files` pattern selects, relative to the repository."""
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    pattern = re.compile(hook["files"])
+    files = sorted(
+        p.relative_to(repo).as_posix()
+        for p in repo.rglob("*")
+        if p.is_file() and pattern.search(p.relative_to(repo).as_posix())
+    )
+    entry = shlex.split(hook["entry"])
+    assert entry[0] == "registry"
+    assert hook.get("pass_filenames", True)
+    command = [REGISTRY, *entry[1:], *hook.get("args", []), *files]
+    return subprocess.run(command, capture_output=True, text=True, cwd=repo, timeout=60,
+                          env=dict(os.environ))  # fmt: skip
+
+
+def test_the_hook_skips_workflows_and_checks_manifests(tmp_path: Path) -> None:
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "ci.yml").write_text(WORKFLOW)
+    (tmp_path / ".pre-commit-config.yaml").write_text(PRE_COMMIT)
+    (tmp_path / "providers").mkdir()
+    (tmp_path / "providers" / "acme.yaml").write_text(manifest_text("acme"))
+    proc = run_hook(tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    notice = "skipped, not a provider manifest (no schema_version, id or api at its top level)"
+    assert proc.stderr.splitlines() == [
+        f"registry: notice: .github/workflows/ci.yml: {notice}",
+        f"registry: notice: .pre-commit-config.yaml: {notice}",
+    ]
+    assert "acme" in proc.stdout or "all valid" in proc.stdout
+    # A broken manifest is still caught, each problem once.
+    (tmp_path / "providers" / "acme.yaml").write_text("schema_version: 1\nid: acme\n")
+    proc = run_hook(tmp_path)
+    assert proc.returncode == 1
+    problems = [line for line in proc.stdout.splitlines() if line.startswith("providers/")]
+    assert [p.split(": ", 1)[1].split(" (")[0] for p in problems] == [
+        "missing required key 'name'", "missing required key 'api'",
+    ]  # fmt: skip
