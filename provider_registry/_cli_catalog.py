@@ -124,7 +124,6 @@ def add_commands(
 
     p = sub.add_parser(
         "docs",
-        parents=[common],
         formatter_class=fmt,
         help="write or check the Markdown page of every provider",
         description="Write DIR/<id>.md for every built-in provider (and those of --path), from\n"
@@ -138,6 +137,15 @@ def add_commands(
         "  registry docs\n"
         "  registry docs --check\n"
         "  registry docs -o site/providers --path my-providers/",
+    )
+    # Not the shared --path, whose help says "after PROVIDER_REGISTRY_PATH": docs reads no
+    # environment.
+    p.add_argument(
+        "--path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also read manifests from DIR (after the built-ins; repeatable)",
     )
     p.add_argument("-o", "--output", type=Path, metavar="DIR",
                    help="default: docs/providers of the checkout")  # fmt: skip
