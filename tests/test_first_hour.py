@@ -279,3 +279,22 @@ def test_the_hook_skips_workflows_and_checks_manifests(tmp_path: Path) -> None:
     assert [p.split(": ", 1)[1].split(" (")[0] for p in problems] == [
         "missing required key 'name'", "missing required key 'api'",
     ]  # fmt: skip
+
+
+# --- 15: small things a newcomer trips on --------------------------------------------------------
+
+
+def test_docs_help_does_not_say_it_reads_provider_registry_path() -> None:
+    proc = run("docs", "--help")
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())
+    assert "PROVIDER_REGISTRY_PATH is not read" in text
+    assert "after PROVIDER_REGISTRY_PATH" not in text
+    assert "also read manifests from DIR (after the built-ins; repeatable)" in text
+
+
+def test_no_doc_says_to_pip_install_an_unpublished_name() -> None:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    said = [p.name for p in pages if "pip install provider-registry" in p.read_text("utf-8")]
+    assert said == []
+    assert "pip install ." in (ROOT / "README.md").read_text("utf-8")
