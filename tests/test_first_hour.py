@@ -298,3 +298,23 @@ def test_no_doc_says_to_pip_install_an_unpublished_name() -> None:
     said = [p.name for p in pages if "pip install provider-registry" in p.read_text("utf-8")]
     assert said == []
     assert "pip install ." in (ROOT / "README.md").read_text("utf-8")
+
+
+def test_registry_new_output_fails_validate_until_its_placeholders_are_replaced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["new", "acme", "-o", str(tmp_path)], out=io.StringIO()) == 0
+    path = tmp_path / "acme.yaml"
+    (found,) = validate_problems(capsys, tmp_path, path.read_text(encoding="utf-8"))
+    assert (found["path"], found["message"], found["hint"]) == (
+        "sources[0].name",
+        "still holds a PLACEHOLDER value from `registry new`",
+        "replace every value the file marks PLACEHOLDER with the provider's own: base_url,"
+        " endpoints, auth.env, sources and models",
+    )
+    filled = path.read_text(encoding="utf-8").replace(
+        "PLACEHOLDER - the provider's models and pricing pages", "Acme pricing"
+    )
+    path.write_text(filled, encoding="utf-8")
+    out = io.StringIO()
+    assert main(["validate", str(path)], out=out) == 0, out.getvalue()
