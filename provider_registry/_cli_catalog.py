@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import sys
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
@@ -485,17 +484,9 @@ def _scalar(text: str) -> str:
 
 
 def _schema_ref(directory: Path) -> str:
-    from ._schema import schema_path
+    from ._schema import schema_ref
 
-    schema = schema_path().resolve()
-    target = directory.resolve()
-    try:
-        common = Path(os.path.commonpath([schema, target]))
-    except ValueError:  # different drives on Windows
-        return schema.as_uri()
-    if common == Path(common.anchor):
-        return schema.as_posix()  # only the root in common: a relative path says less
-    return Path(os.path.relpath(schema, target)).as_posix()
+    return schema_ref(directory)
 
 
 def _cmd_new(args: argparse.Namespace, out: TextIO) -> int:

@@ -305,9 +305,15 @@ _Dumper.add_representer(Decimal, _represent_decimal)
 _Dumper.add_representer(datetime.date, _represent_date)
 
 
-def dump_manifest(provider: Provider) -> str:
-    """YAML text for a manifest; ``load_manifest(dump_manifest(p)) == p``."""
+def dump_manifest(provider: Provider, *, directory: Path | None = None) -> str:
+    """YAML text for a manifest; ``load_manifest(dump_manifest(p)) == p``. Its ``$schema``
+    line names the shipped schema relative to ``directory``, where the file is to be written
+    (without it: ``../schemas/``, right for the ``providers/`` of a checkout)."""
     data = provider.model_dump(mode="python", exclude_defaults=True)
     data = {"schema_version": provider.schema_version, **data}
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-    return f"{SCHEMA_COMMENT}\n{body}"
+    if directory is None:
+        return f"{SCHEMA_COMMENT}\n{body}"
+    from ._schema import schema_ref
+
+    return f"# yaml-language-server: $schema={schema_ref(directory)}\n{body}"

@@ -318,3 +318,31 @@ def test_registry_new_output_fails_validate_until_its_placeholders_are_replaced(
     path.write_text(filled, encoding="utf-8")
     out = io.StringIO()
     assert main(["validate", str(path)], out=out) == 0, out.getvalue()
+
+
+def schema_target(path: Path) -> Path:
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    prefix = "# yaml-language-server: $schema="
+    assert first.startswith(prefix)
+    ref = first[len(prefix) :]
+    return Path(ref) if Path(ref).is_absolute() else path.parent / ref
+
+
+@pytest.mark.parametrize("where", ["out", "deep/er/out"])
+def test_imported_and_scaffolded_files_name_a_schema_that_exists(
+    tmp_path: Path, where: str
+) -> None:
+    from provider_registry._schema import schema_path
+
+    out_dir = tmp_path / where
+    fixtures = ROOT / "tests" / "fixtures"
+    buf = io.StringIO()
+    catalog = str(fixtures / "models-dev-small.json")
+    assert main(["import", "models.dev", catalog, "-o", str(out_dir)], out=buf) == 0, buf.getvalue()
+    assert main(["new", "zz-scaffold", "-o", str(out_dir)], out=io.StringIO()) == 0
+    written = sorted(out_dir.glob("*.yaml"))
+    assert len(written) > 1
+    for path in written:
+        target = schema_target(path)
+        assert target.is_file(), (path.name, target)
+        assert target.resolve() == schema_path().resolve()
