@@ -346,3 +346,59 @@ def test_imported_and_scaffolded_files_name_a_schema_that_exists(
         target = schema_target(path)
         assert target.is_file(), (path.name, target)
         assert target.resolve() == schema_path().resolve()
+
+
+DATED = """\
+schema_version: 1
+id: acme
+name: Acme
+api:
+  dialect: openai
+  base_url: https://acme.example/v1
+  endpoints: [acme.example/v1]
+auth:
+  env: [ACME_API_KEY]
+sources:
+  - id: pricing
+    name: Acme pricing
+    url: https://acme.example/pricing
+    as_of: 2025-01-01
+models:
+  dated:
+    price: {input: 2, output: 4, since: 2024-06-01}
+    price_history:
+      - {input: 1, output: 2, since: 2024-01-01, until: 2024-06-01}
+  undated:
+    price: {input: 1, output: 2}
+"""
+
+
+@pytest.mark.parametrize(
+    ("model", "at", "warning"),
+    [
+        (
+            "dated",
+            "2023-12-31",
+            "2023-12-31 is before 2024-01-01, the earliest day the manifest"
+            " knows a price of acme/dated for",
+        ),
+        ("dated", "2024-01-01", None),
+        ("dated", "2024-07-01", None),
+        (
+            "undated",
+            "2020-01-01",
+            "the manifest does not say since when acme/undated has this"
+            " price (it is known as of 2025-01-01, from 'pricing'); whether it applied on"
+            " 2020-01-01 is unknown",
+        ),
+        ("undated", "2025-01-01", None),
+    ],
+)
+def test_cost_at_a_day_before_any_known_price_warns(
+    tmp_path: Path, model: str, at: str, warning: str | None
+) -> None:
+    (tmp_path / "acme.yaml").write_text(DATED, encoding="utf-8")
+    proc = run("cost", f"acme/{model}", "--path", str(tmp_path), "--at", at,
+               "--input-tokens", "1000000", "--output-tokens", "0")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == ([f"registry: warning: {warning}"] if warning else [])
