@@ -9,6 +9,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -402,3 +403,33 @@ def test_cost_at_a_day_before_any_known_price_warns(
                "--input-tokens", "1000000", "--output-tokens", "0")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.splitlines() == ([f"registry: warning: {warning}"] if warning else [])
+
+
+EXAMPLE = ROOT / "examples" / "wandb_example.py"
+
+
+def run_example(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(EXAMPLE)], capture_output=True, text=True,
+                          env={**os.environ, **env}, cwd=ROOT, timeout=60)  # fmt: skip
+
+
+def test_the_wandb_example_without_a_project_says_what_to_set(server: FakeProvider) -> None:
+    proc = run_example({"WANDB_API_KEY": KEY, "WANDB_API_BASE": f"{server.url}/v1"})
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(
+        "wandb_example: WANDB_PROJECT is not set. Set WANDB_API_KEY to your W&B API key and"
+        " WANDB_PROJECT to the team/project to bill, e.g.\n"
+        "  export WANDB_PROJECT=my-team/my-project"
+    )
+    assert server.received == []
+
+
+def test_the_wandb_example_runs_against_the_local_server(server: FakeProvider) -> None:
+    proc = run_example({"WANDB_API_KEY": KEY, "WANDB_PROJECT": "team/proj",
+                        "WANDB_API_BASE": f"{server.url}/v1"})  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "basic:" in proc.stdout
+    assert server.received
+    assert all(r.headers.get("openai-project") == "team/proj" for r in server.received)
