@@ -4,12 +4,14 @@ Set WANDB_API_KEY (your W&B API key) and WANDB_PROJECT ("team/project"), then ru
 
     python examples/wandb_example.py
 
-WANDB_API_BASE points it elsewhere (a proxy, or a local test server).
+WANDB_API_BASE points it elsewhere (a proxy, or a local test server). Without a key or a
+project it says which is missing and how to set it, and exits with status 2.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
 from provider_registry import (
     AuthenticationError,
@@ -17,6 +19,7 @@ from provider_registry import (
     MissingParameterError,
     ProviderError,
     RateLimitError,
+    RegistryError,
     completion,
     resolve,
 )
@@ -55,7 +58,7 @@ def multi_turn() -> None:
 def custom_parameters() -> None:
     # `project` is W&B's own parameter (sent as the OpenAI-Project header); the others go in
     # the body as the OpenAI format defines them.
-    project = os.environ.get("WANDB_PROJECT", "my-team/my-project")
+    project = os.environ["WANDB_PROJECT"]  # checked in main()
     reply = completion(
         MODEL,
         [{"role": "user", "content": "One word for 'fast'."}],
@@ -82,9 +85,31 @@ def error_handling() -> None:
         print("error handling: the provider accepted the key")
 
 
+def main() -> int:
+    # W&B itself takes a request without a project (it then bills your default team's
+    # "inference" project), but this library's W&B manifest asks for one, so that usage is
+    # attributed on purpose: say so before the first call rather than fail inside it.
+    missing = [name for name in ("WANDB_API_KEY", "WANDB_PROJECT") if not os.environ.get(name)]
+    if missing:
+        print(
+            f"wandb_example: {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not"
+            " set. Set WANDB_API_KEY to your W&B API"
+            " key and WANDB_PROJECT to the team/project to bill, e.g.\n"
+            "  export WANDB_PROJECT=my-team/my-project",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        basic()
+        streaming()
+        multi_turn()
+        custom_parameters()
+        error_handling()
+    except RegistryError as exc:
+        print(f"wandb_example: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 if __name__ == "__main__":
-    basic()
-    streaming()
-    multi_turn()
-    custom_parameters()
-    error_handling()
+    sys.exit(main())

@@ -149,8 +149,9 @@ def _listing(layer: Layer) -> list[Path] | Problem:
     except OSError as exc:  # too long a name, no permission, a loop of links
         return Problem(str(path), None, None, "", f"cannot read: {exc.strerror or exc}")
     if layer.optional:
-        message = f"no such directory (on {ENV_PATH})"
-        return Problem(str(path), None, None, "", message, severity="warning")
+        message = f"no such directory on {ENV_PATH}"
+        hint = "create it, or take it off the variable"
+        return Problem(str(path), None, None, "", message, hint, severity="warning")
     return Problem(str(path), None, None, "", "no such file or directory")
 
 

@@ -70,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="AGE",
         help="warn about data older than AGE, e.g. 90d or 12w; 'off' never (default: 180d)",
     )
+    p.add_argument(
+        "--manifests-only",
+        action="store_true",
+        help="skip, with a notice, a named YAML file that is plainly not a manifest (none of\n"
+        "schema_version, id, api at its top level), such as a CI workflow; the pre-commit\n"
+        "hook passes this",
+    )
 
     p = sub.add_parser(
         "show",
@@ -163,9 +170,37 @@ def _show_warning(
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     from ._validate import validate  # keeps jsonschema off every other command's start
 
-    report = validate([*args.path, *args.paths], max_age=args.max_age)
+    paths = [*args.path, *args.paths]
+    if args.manifests_only:
+        kept = [p for p in args.paths if not _plainly_not_a_manifest(p)]
+        for skipped in (p for p in args.paths if p not in kept):
+            print(f"registry: notice: {skipped}: skipped, not a provider manifest (no"
+                  " schema_version, id or api at its top level)", file=sys.stderr)  # fmt: skip
+        paths = [*args.path, *kept]
+    report = validate(paths, max_age=args.max_age)
     _REPORTERS[args.format](report, out)
     return 0 if report.ok else 1
+
+
+_MANIFEST_KEYS = frozenset({"schema_version", "id", "api"})
+
+
+def _plainly_not_a_manifest(path: str) -> bool:
+    """A readable YAML file whose top level is a mapping with none of a manifest's identifying
+    keys (a CI workflow, .pre-commit-config.yaml). Anything in doubt is left to validate."""
+    import yaml
+
+    from ._yaml import MAX_BYTES
+
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            return False
+        data = yaml.load(raw, Loader=yaml.BaseLoader)  # text only: nothing is constructed
+    except (OSError, yaml.YAMLError, ValueError):
+        return False
+    return isinstance(data, dict) and not _MANIFEST_KEYS.intersection(data)
 
 
 def _age(text: str) -> datetime.timedelta | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import sys
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
@@ -124,7 +123,6 @@ def add_commands(
 
     p = sub.add_parser(
         "docs",
-        parents=[common],
         formatter_class=fmt,
         help="write or check the Markdown page of every provider",
         description="Write DIR/<id>.md for every built-in provider (and those of --path), from\n"
@@ -138,6 +136,15 @@ def add_commands(
         "  registry docs\n"
         "  registry docs --check\n"
         "  registry docs -o site/providers --path my-providers/",
+    )
+    # Not the shared --path, whose help says "after PROVIDER_REGISTRY_PATH": docs reads no
+    # environment.
+    p.add_argument(
+        "--path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also read manifests from DIR (after the built-ins; repeatable)",
     )
     p.add_argument("-o", "--output", type=Path, metavar="DIR",
                    help="default: docs/providers of the checkout")  # fmt: skip
@@ -328,6 +335,10 @@ def _cmd_cost(args: argparse.Namespace, out: TextIO) -> int:
         ("cache write", "cache_write", args.cache_write_tokens),
         ("output", "output", args.output_tokens),
     ]
+    if args.at is not None and price is not None and book is not None:
+        early = _before_known_price(book, price, args.at, res)
+        if early:
+            print(f"registry: warning: {early}", file=sys.stderr)
     reason = None
     if total is None:
         reason = _unknown_reason(res.model_info is not None, book, price, args.at, rates, parts)
@@ -477,17 +488,32 @@ def _scalar(text: str) -> str:
 
 
 def _schema_ref(directory: Path) -> str:
-    from ._schema import schema_path
+    from ._schema import schema_ref
 
-    schema = schema_path().resolve()
-    target = directory.resolve()
-    try:
-        common = Path(os.path.commonpath([schema, target]))
-    except ValueError:  # different drives on Windows
-        return schema.as_uri()
-    if common == Path(common.anchor):
-        return schema.as_posix()  # only the root in common: a relative path says less
-    return Path(os.path.relpath(schema, target)).as_posix()
+    return schema_ref(directory)
+
+
+def _before_known_price(book: Any, price: Any, at: datetime.date, res: Any) -> str | None:
+    """A warning when ``at`` is before the earliest day the manifest knows ``price`` applied:
+    its ``since``, or else (the oldest price, with no start) the date of the model's source.
+    A later price in history starts where the one before it ends, which is known."""
+    name = f"{res.provider_id}/{res.model}"
+    oldest = (book.price_history or [book.price])[0]
+    start = price.since
+    if start is None and price is not oldest:
+        return None
+    if start is not None:
+        if at >= start:
+            return None
+        return f"{at} is before {start}, the earliest day the manifest knows a price of {name} for"
+    source = res.provider.source_of(res.model_info) if res.model_info is not None else None
+    if source is not None and at >= source.as_of:
+        return None
+    known = f" (it is known as of {source.as_of}, from {source.id!r})" if source else ""
+    return (
+        f"the manifest does not say since when {name} has this price{known}; whether it"
+        f" applied on {at} is unknown"
+    )
 
 
 def _cmd_new(args: argparse.Namespace, out: TextIO) -> int:

@@ -194,13 +194,37 @@ class RetiredModelError(RegistryError):
 
 
 class MissingCredentialsError(RegistryError):
-    def __init__(self, provider: str, env: Sequence[str], reason: str | None = None) -> None:
+    """No key to send. ``withheld_from`` is the origin of an api_base outside the provider's
+    endpoints, to which a key from the environment (``set_env`` names the variable that holds
+    one, if any) is not sent."""
+
+    def __init__(
+        self,
+        provider: str,
+        env: Sequence[str],
+        reason: str | None = None,
+        *,
+        withheld_from: str | None = None,
+        set_env: str | None = None,
+    ) -> None:
         self.provider = provider
         self.env = tuple(env)
         text = f"no API key for provider {provider!r}"
-        if reason:
-            text += f": {reason}"
-        hint = f"pass api_key= or set {_or_list(self.env)}" if self.env else "pass api_key="
+        if withheld_from is not None:
+            held = f"the key in {set_env} is" if set_env else "keys from the environment are"
+            text += (
+                f": {held} withheld from {withheld_from}, which is not one of the provider's"
+                " endpoints"
+            )
+            hint = (
+                f"pass api_key= to send a key there, or trust_api_base=True if {withheld_from}"
+                f" is the provider's own, or use one of the endpoints `registry show {provider}`"
+                " lists"
+            )
+        else:
+            if reason:
+                text += f": {reason}"
+            hint = f"pass api_key= or set {_or_list(self.env)}" if self.env else "pass api_key="
         super().__init__(text, hint=hint)
 
 

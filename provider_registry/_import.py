@@ -132,7 +132,7 @@ def write_manifests(result: ImportResult, out_dir: Path) -> list[Path]:
     written = []
     for pid, provider in result.providers.items():
         path = out_dir / f"{pid}.yaml"
-        path.write_text(dump_manifest(provider), encoding="utf-8")
+        path.write_text(dump_manifest(provider, directory=out_dir), encoding="utf-8")
         written.append(path)
     return written
 

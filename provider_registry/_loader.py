@@ -32,6 +32,7 @@ __all__ = [
     "show_value",
 ]
 
+MISSING_HINT = "add it here; `registry new ID` writes a manifest with every required key"
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schemas/provider.schema.json"
 
 PathT = tuple[str | int, ...]
@@ -247,7 +248,7 @@ def _pydantic_problem(doc: Document, file: str | None, err: Any) -> Problem:
         fix = f"did you mean {close[0]!r}?" if close else "remove it; unknown keys are errors"
         return _problem(doc, file, loc, f"unknown key {loc[-1]!r}", fix, at_key=True)
     if kind == "missing":
-        return _problem(doc, file, loc[:-1], f"missing required key {loc[-1]!r}")
+        return _problem(doc, file, loc[:-1], f"missing required key {loc[-1]!r}", MISSING_HINT)
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
@@ -304,9 +305,15 @@ _Dumper.add_representer(Decimal, _represent_decimal)
 _Dumper.add_representer(datetime.date, _represent_date)
 
 
-def dump_manifest(provider: Provider) -> str:
-    """YAML text for a manifest; ``load_manifest(dump_manifest(p)) == p``."""
+def dump_manifest(provider: Provider, *, directory: Path | None = None) -> str:
+    """YAML text for a manifest; ``load_manifest(dump_manifest(p)) == p``. Its ``$schema``
+    line names the shipped schema relative to ``directory``, where the file is to be written
+    (without it: ``../schemas/``, right for the ``providers/`` of a checkout)."""
     data = provider.model_dump(mode="python", exclude_defaults=True)
     data = {"schema_version": provider.schema_version, **data}
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-    return f"{SCHEMA_COMMENT}\n{body}"
+    if directory is None:
+        return f"{SCHEMA_COMMENT}\n{body}"
+    from ._schema import schema_ref
+
+    return f"# yaml-language-server: $schema={schema_ref(directory)}\n{body}"

@@ -90,11 +90,34 @@ ParamName = Annotated[str, StringConstraints(pattern=PARAM_NAME, max_length=64)]
 Count = Annotated[int, Field(strict=True, gt=0, le=1_000_000_000)]
 
 
+_CURRENCY = re.compile(
+    r"^\s*(?:[$\u20ac\u00a3]|USD\s*)?(?P<n>[0-9][0-9,_]*(?:\.[0-9]+)?)\s*(?:USD)?\s*$"
+)
+
+
+def number_text_hint(value: Any) -> str:
+    """How to write ``value``, which should have been a number, as one: text that is a number
+    was quoted; a currency sign or thousands separator is dropped; anything else needs a number."""
+    if isinstance(value, str):
+        try:
+            if Decimal(value.strip()).is_finite():
+                return "write the number without quotes"
+        except ArithmeticError:
+            pass
+        m = _CURRENCY.match(value)
+        if m:
+            bare = m["n"].replace(",", "").replace("_", "")
+            return f"write {bare}, a bare number with no currency sign or separators"
+    return "write a number, such as 0.50"
+
+
 def _number_not_text(value: Any) -> Any:
     # YAML prices arrive as int or Decimal. Refuse text and booleans so "0.22" in quotes or
     # `true` cannot slip through as a price.
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise ValueError("a price must be a number, written without quotes")
+        raise PydanticCustomError(
+            "number_not_text", "should be a number", {"hint": number_text_hint(value)}
+        )
     return value
 
 

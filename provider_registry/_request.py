@@ -8,6 +8,7 @@ Everything that can be refused is refused here, before any byte goes on the netw
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -59,10 +60,14 @@ def _check_key(res: Resolution) -> None:
     in an exception or a log line."""
     p = res.provider
     if res.api_key is None:
-        if p.auth.required:
-            withheld = res.key_source if res.key_source == KEY_WITHHELD else None
-            raise MissingCredentialsError(p.id, p.auth.env, withheld)
-        return
+        if not p.auth.required:
+            return
+        if res.key_source != KEY_WITHHELD:
+            raise MissingCredentialsError(p.id, p.auth.env)
+        url = httpx.URL(res.api_base)
+        set_env = next((v for v in p.auth.env if os.environ.get(v)), None)
+        where = f"{url.scheme}://{url.netloc.decode('ascii')}"  # no path, query or user info
+        raise MissingCredentialsError(p.id, p.auth.env, withheld_from=where, set_env=set_env)
     flaw = key_flaw(res.api_key)
     if flaw is not None:
         raise InvalidCredentialsError(p.id, p.auth.env, res.key_source or "api_key=", *flaw)

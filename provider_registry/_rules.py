@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ._urls import LOOPBACK_HOSTS
@@ -42,11 +42,33 @@ def parse_age(text: str) -> datetime.timedelta:
     return datetime.timedelta(days=days)
 
 
+PLACEHOLDER = "PLACEHOLDER"  # the marker `registry new` puts on every made-up value
+
+
+def _placeholders(path: tuple[str | int, ...], data: Any) -> Iterator[Finding]:
+    # A scaffold is valid YAML on purpose (editors check it as it is filled in), so its marker
+    # is what keeps one with made-up values from passing for a finished manifest.
+    if isinstance(data, str) and PLACEHOLDER in data:
+        yield Finding(
+            path,
+            f"still holds a {PLACEHOLDER} value from `registry new`",
+            f"replace every value the file marks {PLACEHOLDER} with the provider's own: base_url,"
+            " endpoints, auth.env, sources and models",
+            "error",
+        )
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _placeholders((*path, key), value)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _placeholders((*path, i), value)
+
+
 def catalog_findings(
     p: Provider, *, today: datetime.date, max_age: datetime.timedelta | None = DEFAULT_MAX_AGE
 ) -> list[Finding]:
     """Every catalog rule's findings for one provider (see the module docstring)."""
-    found: list[Finding] = []
+    found: list[Finding] = list(_placeholders((), p.model_dump(mode="json", by_alias=True)))
     local = _is_local(p.api.base_url)
     for model_id, m in p.models.items():
         base = ("models", model_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -71,3 +72,17 @@ def schema_text() -> str:
 def schema_path() -> Path:
     """Where the manifest schema lives."""
     return MANIFEST_SCHEMA.path()
+
+
+def schema_ref(directory: Path) -> str:
+    """The manifest schema as a file written into ``directory`` should name it: relative from
+    there where the two share more than the root, else absolute (a URI across Windows drives)."""
+    schema = schema_path().resolve()
+    target = directory.resolve()
+    try:
+        common = Path(os.path.commonpath([schema, target]))
+    except ValueError:  # different drives on Windows
+        return schema.as_uri()
+    if common == Path(common.anchor):
+        return schema.as_posix()  # only the root in common: a relative path says less
+    return Path(os.path.relpath(schema, target)).as_posix()

@@ -83,7 +83,7 @@ def _yaml() -> Any:
     except ImportError:
         raise CommandError(
             "registry sync edits manifests with ruamel.yaml, which is not installed",
-            hint="pip install 'provider-registry[sync]'",
+            hint="pip install ruamel.yaml (in a checkout of this repo: pip install '.[sync]')",
         ) from None
     y = YAML(typ="rt")
     y.preserve_quotes = True

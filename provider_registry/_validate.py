@@ -20,8 +20,8 @@ from jsonschema.exceptions import ValidationError, best_match
 from ._catalog import scan, search_path
 from ._collect import Check, Collection, Override, collect_files, located
 from ._errors import Problem
-from ._loader import parse_document, render_path, show_value
-from ._manifest import PATTERN_HINTS
+from ._loader import MISSING_HINT, parse_document, render_path, show_value
+from ._manifest import PATTERN_HINTS, number_text_hint
 from ._rules import DEFAULT_MAX_AGE, catalog_findings
 from ._schema import schema_path
 from ._yaml import Document
@@ -137,10 +137,13 @@ def _translate(error: ValidationError, doc: Document, file: str) -> list[Problem
             problems.append(at((*path, extra), f"unknown key {extra!r}", hint, key=True))
         return problems
     if kind == "required" and isinstance(instance, dict):
+        # jsonschema reports each missing key as an error of its own, all with the same
+        # validator_value: name only the key this error is about, once.
+        missing = [k for k in cast(list[str], error.validator_value) if k not in instance]
+        named = [k for k in missing if error.message.startswith(f"{k!r} ")]
         return [
-            at(path, f"missing required key {name!r}")
-            for name in cast(list[str], error.validator_value)
-            if name not in instance
+            at(path, f"missing required key {name!r}", MISSING_HINT)
+            for name in (named[:1] or missing)
         ]
     return [at(path, *_message(str(kind), instance, error.validator_value, error.message))]
 
@@ -166,8 +169,8 @@ def _message(kind: str, instance: Any, value: Any, fallback: str) -> tuple[str, 
         return f"{shown} is more than the maximum of {value}", None
     if kind == "type":
         hint = None
-        if isinstance(instance, str) and value in ("number", "integer"):
-            hint = "write the number without quotes"
+        if value in ("number", "integer") and not isinstance(instance, bool):
+            hint = number_text_hint(instance)
         elif value == "boolean":
             hint = "write true or false, unquoted"
         return f"{shown} should be {_TYPE_WORDS.get(str(value), value)}", hint

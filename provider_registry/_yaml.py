@@ -158,6 +158,16 @@ def _libyaml_depth_refusal(exc: yaml.MarkedYAMLError) -> bool:
     return "nesting depth" in str(exc.problem)
 
 
+def _indent_tab(source: str, line: int) -> Mark | None:
+    """Where a tab sits in the indentation of 0-based ``line``, if one does. PyYAML's words for
+    it ("found character that cannot start any token") do not say what the character is."""
+    lines = source.split("\n")
+    text = lines[line] if line < len(lines) else ""
+    indent = text[: len(text) - len(text.lstrip(" \t"))]
+    column = indent.find("\t")
+    return Mark(line + 1, column + 1) if column >= 0 else None
+
+
 def _compose(
     source: str, loader_class: Callable[[str], _Bounded] = _Loader
 ) -> tuple[Node | None, _Bounded]:
@@ -168,6 +178,13 @@ def _compose(
         if loader_class is not _PyLoader and _libyaml_depth_refusal(exc):
             return _compose(source, _PyLoader)
         mark = exc.problem_mark or exc.context_mark
+        tab = _indent_tab(source, mark.line) if mark else None
+        if tab is not None:
+            raise YamlError(
+                "a tab character in the indentation",
+                tab,
+                hint="YAML indents with spaces only: replace the tab with spaces",
+            ) from exc
         text = str(exc.problem or exc.context)
         if exc.context and exc.problem:
             where = f" on line {exc.context_mark.line + 1}" if exc.context_mark else ""

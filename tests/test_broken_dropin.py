@@ -115,7 +115,8 @@ def test_a_missing_directory_is_warned_about_at_load(
     missing = tmp_path / "not-mounted"
     monkeypatch.setenv("PROVIDER_REGISTRY_PATH", os.pathsep.join([str(missing), str(gateway)]))
     said = first_load()
-    assert said == [f"{missing}: no such directory (on PROVIDER_REGISTRY_PATH)"]
+    hint = "create it, or take it off the variable"
+    assert said == [f"{missing}: no such directory on PROVIDER_REGISTRY_PATH ({hint})"]
     assert resolve(WANDB).provider_id == "wandb"
 
 

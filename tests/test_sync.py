@@ -290,7 +290,8 @@ def test_without_ruamel_the_error_names_the_extra(
     monkeypatch.setitem(sys.modules, "ruamel.yaml", None)  # import raises ImportError
     with pytest.raises(CommandError, match=r"ruamel\.yaml") as info:
         run_sync(acme, NEWER)
-    assert info.value.hint == "pip install 'provider-registry[sync]'"
+    hint = "pip install ruamel.yaml (in a checkout of this repo: pip install '.[sync]')"
+    assert info.value.hint == hint
     assert isinstance(info.value, RegistryError)
 
 
