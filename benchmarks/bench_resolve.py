@@ -67,6 +67,7 @@ _RESOLVE_PARAMS = [
     "params",
     "others_allowed",
     "reads",
+    "include_retired",
 ]
 
 
@@ -418,9 +419,9 @@ class HotPath(NamedTuple):
 
 
 def together_model(reg: Registry) -> str:
-    """A model the together provider lists (the preferred one, else its first GA model)."""
+    """A model the together provider serves (the preferred one, else its first GA model)."""
     models = reg.provider("together").models
-    if TOGETHER_PREFERRED in models:
+    if TOGETHER_PREFERRED in models and models[TOGETHER_PREFERRED].status == "ga":
         return TOGETHER_PREFERRED
     return next(name for name, m in models.items() if m.status == "ga")
 

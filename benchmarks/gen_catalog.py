@@ -12,6 +12,7 @@ deprecated (with a replacement), a few experimental.
 
 from __future__ import annotations
 
+import datetime
 import sys
 from pathlib import Path
 
@@ -116,8 +117,10 @@ api:
 auth:
   env: [{pid.upper()}_API_KEY]
 sources:
-  - name: benchmarks/gen_catalog.py (synthetic)
-    checked: 2026-01-01
+  - id: synthetic
+    name: benchmarks/gen_catalog.py (synthetic)
+    file: gen_catalog.py
+    as_of: {datetime.date.today().isoformat()}
 models:
 """
     return head + "\n".join(_model_yaml(provider, i, models) for i in range(models)) + "\n"
