@@ -11,6 +11,8 @@ from typing import Any
 
 import openai
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from provider_registry import (
     AsyncStream,
@@ -224,3 +226,27 @@ def test_the_json_export_says_which_streams_ask_for_usage(dropin: Path) -> None:
     builtin = export_json(load_registry(env=False))["providers"]
     assert builtin["anthropic"]["request"]["stream_usage"] is False  # usage always streams
     assert builtin["wandb"]["request"]["stream_usage"] is True  # the openai dialect's default
+
+
+@given(
+    prompt=st.integers(0, 10**9),
+    completion_tokens=st.integers(0, 10**9),
+    cached=st.integers(0, 10**9),
+)
+def test_cost_of_is_the_same_for_every_shape_of_one_usage(
+    prompt: int, completion_tokens: int, cached: int
+) -> None:
+    from openai.types import CompletionUsage
+
+    cached = min(cached, prompt)
+    res = resolve("claude-haiku-4-5", api_key="k" * 20)
+    usage = CompletionUsage(
+        prompt_tokens=prompt,
+        completion_tokens=completion_tokens,
+        total_tokens=prompt + completion_tokens,
+        prompt_tokens_details={"cached_tokens": cached},
+    )
+    expected = res.cost(input_tokens=prompt, output_tokens=completion_tokens, cached_tokens=cached)
+    assert expected is not None
+    for shape in (usage, usage.model_dump(), {"usage": usage.model_dump()}):
+        assert cost_of(shape, model=res) == expected
