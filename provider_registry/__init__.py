@@ -47,7 +47,7 @@ from ._resolver import Resolution, resolve
 from ._secrets import mask_secret, redact_headers
 
 if _TYPE_CHECKING:
-    from ._client import Reply, Retry, acompletion, completion
+    from ._client import AsyncStream, Reply, Retry, Stream, acompletion, completion
     from ._live import LiveReport, check_live
     from ._loader import dump_manifest, load_manifest
     from ._manifest import (
@@ -70,7 +70,9 @@ __version__ = "0.1.0"
 # pydantic and the loader PyYAML, and a process that only resolves (from the compiled catalog)
 # needs none of them.
 _LAZY = {
-    **dict.fromkeys(["Reply", "Retry", "acompletion", "completion"], "_client"),
+    **dict.fromkeys(
+        ["AsyncStream", "Reply", "Retry", "Stream", "acompletion", "completion"], "_client"
+    ),
     **dict.fromkeys(["LiveReport", "check_live"], "_live"),
     **dict.fromkeys(["dump_manifest", "load_manifest"], "_loader"),
     **dict.fromkeys(
@@ -101,6 +103,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "AmbiguousModelError",
     "Api",
+    "AsyncStream",
     "Auth",
     "AuthenticationError",
     "BadRequestError",
@@ -143,6 +146,7 @@ __all__ = [
     "ServerError",
     "Source",
     "SourceError",
+    "Stream",
     "UnknownModelError",
     "UnknownProviderError",
     "acompletion",

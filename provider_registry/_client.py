@@ -21,7 +21,15 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from decimal import Decimal
 from typing import Any, Literal, TypeVar, overload
 
@@ -45,7 +53,7 @@ from ._request import build_request, origin_of
 from ._resolver import Resolution, resolve_split
 from ._secrets import redact_headers, redact_url, scrub
 
-__all__ = ["Reply", "Retry", "acompletion", "completion"]
+__all__ = ["AsyncStream", "Reply", "Retry", "Stream", "acompletion", "completion"]
 
 log = logging.getLogger("provider_registry")
 
@@ -391,9 +399,83 @@ def _no_events(res: Resolution, response: httpx.Response) -> MalformedReplyError
     return MalformedReplyError(res.provider_id, message, status_code=response.status_code)
 
 
+class _Priced:
+    """What a stream knows once it has been read to its end: its usage and cost."""
+
+    resolution: Resolution
+    usage: dict[str, Any] | None
+    """The usage the stream reported (OpenAI shape), once it is exhausted; None before, or
+    when the provider sent none."""
+    cost: Decimal | None
+    """Decimal USD for :attr:`usage`, once the stream is exhausted; None before, when no
+    usage came, or when the model has no price."""
+
+    def __init__(self, res: Resolution) -> None:
+        self.resolution = res
+        self.usage = None
+        self.cost = None
+        self._seen: dict[str, Any] | None = None
+
+    def _see(self, chunk: dict[str, Any]) -> dict[str, Any]:
+        usage = chunk.get("usage")
+        if isinstance(usage, dict) and usage:
+            self._seen = usage
+        return chunk
+
+    def _finish(self) -> None:
+        res = self.resolution
+        self.usage = self._seen
+        self.cost = cost_of_usage(res.prices, self._seen, res.provider_id)
+
+
+class Stream(_Priced, Iterator[dict[str, Any]]):
+    """The chunks of ``completion(stream=True)``, OpenAI-shaped. When the iteration has ended,
+    ``stream.usage`` and ``stream.cost`` hold what the provider reported and its price."""
+
+    def __init__(self, chunks: Generator[dict[str, Any], None, None], res: Resolution) -> None:
+        super().__init__(res)
+        self._chunks = chunks
+
+    def __iter__(self) -> Stream:
+        return self
+
+    def __next__(self) -> dict[str, Any]:
+        try:
+            return self._see(next(self._chunks))
+        except StopIteration:
+            self._finish()
+            raise
+
+    def close(self) -> None:
+        """Stop reading; the response (and a client made for this call) is closed."""
+        self._chunks.close()
+
+
+class AsyncStream(_Priced, AsyncIterator[dict[str, Any]]):
+    """The chunks of ``acompletion(stream=True)``; ``usage`` and ``cost`` as for Stream."""
+
+    def __init__(self, chunks: AsyncGenerator[dict[str, Any], None], res: Resolution) -> None:
+        super().__init__(res)
+        self._chunks = chunks
+
+    def __aiter__(self) -> AsyncStream:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        try:
+            return self._see(await self._chunks.__anext__())
+        except StopAsyncIteration:
+            self._finish()
+            raise
+
+    async def aclose(self) -> None:
+        """Stop reading; the response (and a client made for this call) is closed."""
+        await self._chunks.aclose()
+
+
 def _stream(
     client: httpx.Client, owned: bool, request: httpx.Request, res: Resolution, retry: Retry
-) -> Iterator[dict[str, Any]]:
+) -> Generator[dict[str, Any], None, None]:
     parser, handle = _SSE(), _translator(res)
     try:
         response = _send(client, request, res, retry, stream=True)
@@ -419,7 +501,7 @@ def _stream(
 
 async def _astream(
     client: httpx.AsyncClient, owned: bool, request: httpx.Request, res: Resolution, retry: Retry
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncGenerator[dict[str, Any], None]:
     parser, handle = _SSE(), _translator(res)
     try:
         response = await _asend(client, request, res, retry, stream=True)
@@ -455,7 +537,7 @@ def completion(
 @overload
 def completion(
     model: str, messages: Sequence[Mapping[str, Any]], *, stream: Literal[True], **kwargs: Any
-) -> Iterator[dict[str, Any]]: ...
+) -> Stream: ...
 def completion(
     model: str,
     messages: Sequence[Mapping[str, Any]],
@@ -471,10 +553,12 @@ def completion(
     timeout: float | httpx.Timeout = 60.0,
     retry: Retry | None = None,
     **kwargs: Any,
-) -> Reply | Iterator[dict[str, Any]]:
+) -> Reply | Stream:
     """Call a chat model. Keyword arguments that are the provider's parameters (W&B's
     ``project``) go where its manifest says; the rest (``temperature``, ``tools``, ...) go in
-    the body. With ``stream=True``, returns an iterator of OpenAI-shaped chunks.
+    the body. With ``stream=True``, returns a Stream of OpenAI-shaped chunks, which asks for
+    the usage where the provider accepts ``stream_options.include_usage`` and holds
+    ``.usage`` and ``.cost`` once read to its end.
 
     >>> reply = completion("wandb/Llama-3.1-8B-Instruct", [{"role": "user", "content": "Hi"}],
     ...                    project="my-team/my-project")  # doctest: +SKIP
@@ -489,7 +573,7 @@ def completion(
     owned = client is None
     http = client if client is not None else httpx.Client(timeout=timeout)
     if stream:
-        return _stream(http, owned, request, res, policy)
+        return Stream(_stream(http, owned, request, res, policy), res)
     try:
         response = _send(http, request, res, policy, stream=False)
         return _reply(res, response)
@@ -509,7 +593,7 @@ async def acompletion(
 @overload
 async def acompletion(
     model: str, messages: Sequence[Mapping[str, Any]], *, stream: Literal[True], **kwargs: Any
-) -> AsyncIterator[dict[str, Any]]: ...
+) -> AsyncStream: ...
 async def acompletion(
     model: str,
     messages: Sequence[Mapping[str, Any]],
@@ -525,8 +609,8 @@ async def acompletion(
     timeout: float | httpx.Timeout = 60.0,
     retry: Retry | None = None,
     **kwargs: Any,
-) -> Reply | AsyncIterator[dict[str, Any]]:
-    """The async twin of completion(); with ``stream=True`` an async iterator of chunks."""
+) -> Reply | AsyncStream:
+    """The async twin of completion(); with ``stream=True`` an AsyncStream of chunks."""
     res, request = _prepare(
         model, messages, kwargs, stream=stream, drop_params=drop_params, provider=provider,
         api_base=api_base, api_key=api_key, registry=registry, trust_api_base=trust_api_base,
@@ -535,7 +619,7 @@ async def acompletion(
     owned = client is None
     http = client if client is not None else httpx.AsyncClient(timeout=timeout)
     if stream:
-        return _astream(http, owned, request, res, policy)
+        return AsyncStream(_astream(http, owned, request, res, policy), res)
     try:
         response = await _asend(http, request, res, policy, stream=False)
         return _reply(res, response)

@@ -16,9 +16,10 @@ from ._errors import InvalidRequestError, MalformedReplyError, ProviderError
 from ._replies import ReplyReader, describe
 
 if TYPE_CHECKING:
+    from ._manifest import Provider
     from ._resolver import Resolution
 
-__all__ = ["DIALECTS", "Dialect", "Fail", "error_message"]
+__all__ = ["DIALECTS", "Dialect", "Fail", "asks_stream_usage", "error_message"]
 
 Chunks = Callable[[str, object], list[dict[str, Any]]]
 """Turns one stream event (its name and parsed JSON data) into OpenAI-shaped chunks."""
@@ -77,6 +78,9 @@ class Dialect:
     caller_fields: frozenset[str] = frozenset({"model", "messages", "stream"})
     """Body fields that are the caller's (and the resolution's): which model, the conversation,
     and whether the answer streams. A manifest may not set, rename, drop or replace them."""
+    stream_usage = True
+    """Whether a stream asks for its usage with ``stream_options.include_usage`` when the
+    manifest's ``request.stream_usage`` does not say."""
 
     def path(self, res: Resolution) -> str:
         mode = res.model_info.mode if res.model_info else "chat"
@@ -138,6 +142,7 @@ class AnthropicDialect(Dialect):
     name = "anthropic"
     paths = {"chat": "/messages"}  # noqa: RUF012 -- read-only table
     caller_fields = Dialect.caller_fields | {"system"}  # the system messages, moved out
+    stream_usage = False  # message_start and message_delta always carry the usage
 
     def shape(self, body: dict[str, Any], res: Resolution) -> tuple[dict[str, Any], list[str]]:
         from ._anthropic import to_anthropic
@@ -202,3 +207,15 @@ def _check_openai(read: ReplyReader, reply: dict[str, Any], message: str) -> Non
 
 
 DIALECTS: dict[str, Dialect] = {"openai": Dialect(), "anthropic": AnthropicDialect()}
+
+
+def asks_stream_usage(provider: Provider) -> bool:
+    """Whether a stream to this provider asks for its usage: the manifest's
+    ``request.stream_usage``, else its dialect's default; never when ``stream_options`` is a
+    field the provider refuses."""
+    rules = provider.request
+    if "stream_options" in rules.unsupported:
+        return False
+    if rules.stream_usage is not None:
+        return rules.stream_usage
+    return DIALECTS[provider.api.dialect].stream_usage

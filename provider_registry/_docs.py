@@ -180,7 +180,7 @@ def render_provider(p: Provider, *, level: int = 1) -> str:
         out += ["No provider-specific parameters.", ""]
 
     rules = p.request
-    if rules.rename or rules.unsupported or rules.defaults:
+    if rules.rename or rules.unsupported or rules.defaults or rules.stream_usage is not None:
         out += [f"{h2} Request rules", ""]
         out += [
             f"- {_code(old)} is sent as {_code(new)}" for old, new in sorted(rules.rename.items())
@@ -191,6 +191,9 @@ def render_provider(p: Provider, *, level: int = 1) -> str:
             f"- {_code(k)} defaults to {_code(json.dumps(v, sort_keys=True))}"
             for k, v in sorted(rules.defaults.items())
         ]
+        if rules.stream_usage is not None:
+            sent = "asked for" if rules.stream_usage else "not asked for (it is not accepted)"
+            out.append(f"- a stream's usage ({_code('stream_options.include_usage')}) is {sent}")
         out.append("")
 
     names = [

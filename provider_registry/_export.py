@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
-from ._dialects import DIALECTS
+from ._dialects import DIALECTS, asks_stream_usage
 from ._errors import InvalidRequestError, UnknownProviderError
 from ._manifest import Capability, Dialect, Mode, Model, Price, Provider, Rates, Status
 from ._pricing import PriceLine, decimal_text, effective_rates
@@ -533,6 +533,9 @@ class CatalogRequest(_Catalog):
     """Body fields the provider refuses."""
     defaults: dict[str, JsonValue]
     """Body fields sent when the caller gives none."""
+    stream_usage: bool
+    """Whether a stream asks for its usage with stream_options.include_usage (the manifest's
+    choice, or its dialect's default)."""
 
 
 class CatalogProvider(_Catalog):
@@ -612,7 +615,7 @@ def _catalog_provider(p: Provider) -> CatalogProvider:
             "params": {k: v.model_dump() for k, v in p.params.items()},
             "aliases": p.aliases,
             "owns": p.owns,
-            "request": p.request.model_dump(),
+            "request": {**p.request.model_dump(), "stream_usage": asks_stream_usage(p)},
             "models": models,
         }
     )

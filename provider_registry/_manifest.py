@@ -334,6 +334,10 @@ class RequestRules(_Strict):
         default_factory=dict
     )
     """Body fields sent when the caller gives none."""
+    stream_usage: bool | None = None
+    """Whether the provider accepts ``stream_options: {include_usage: true}``, which makes a
+    stream end with its usage (and so its cost). Unset: the dialect decides (openai: yes;
+    anthropic streams always carry their usage, so it is never sent there)."""
 
 
 class Rates(_Strict):

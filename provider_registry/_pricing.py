@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import InvalidParameterError
 from ._replies import token_count, usage_problem
+
+if TYPE_CHECKING:
+    from ._resolver import Resolution
 
 __all__ = [
     "PriceBook",
@@ -224,12 +227,52 @@ def cost_of_usage(
     )
 
 
-def cost_of(reply: Mapping[str, Any], at: datetime.date | None = None) -> Decimal | None:
-    """USD for a reply returned by completion() (it knows its model), optionally as of ``at``.
+def cost_of(
+    reply: object,
+    at: datetime.date | None = None,
+    *,
+    model: Resolution | str | None = None,
+) -> Decimal | None:
+    """USD for a reply, optionally as of ``at``.
+
+    ``reply`` is a reply of completion() (it knows its model), a reply of the OpenAI SDK (a
+    ``ChatCompletion``, or its ``model_dump()``), or a usage object alone (``reply.usage``). A
+    reply that does not know its model is priced at ``model``: the Resolution it was sent with
+    (``resolve(...)``, whose ``openai_client_kwargs()`` configured the SDK) or a name to
+    resolve. Without one the cost is unknown, None, never zero.
 
     >>> cost_of({"usage": {"prompt_tokens": 10}})  # no model known: unknown, not zero
     """
-    res = getattr(reply, "resolution", None)
+    res = model if model is not None else getattr(reply, "resolution", None)
+    if isinstance(res, str):
+        from ._resolver import resolve
+
+        res = resolve(res)
+    data = _as_mapping(reply)
+    usage = data.get("usage") if "usage" in data or not _is_usage(data) else data
     info = res.prices if res is not None else None
     provider = res.provider_id if res is not None else ""
-    return cost_of_usage(info, reply.get("usage"), provider, at)
+    return cost_of_usage(info, usage, provider, at)
+
+
+def _is_usage(data: Mapping[str, Any]) -> bool:
+    return any(field in data for field in ("prompt_tokens", "completion_tokens"))
+
+
+def _as_mapping(reply: object) -> Mapping[str, Any]:
+    """A reply as a mapping: itself, or what its ``model_dump()`` gives (a pydantic model, as
+    the OpenAI SDK returns)."""
+    if isinstance(reply, Mapping):
+        return reply
+    dump = getattr(reply, "model_dump", None)
+    if callable(dump):
+        data = dump()
+        if isinstance(data, Mapping):
+            return data
+    raise InvalidParameterError(
+        "",
+        "reply",
+        f"a {type(reply).__name__} is not a reply",
+        hint="pass what completion() returned, an OpenAI SDK ChatCompletion (or its "
+        "model_dump()), or its usage",
+    )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._dialects import DIALECTS
+from ._dialects import DIALECTS, asks_stream_usage
 from ._errors import (
     DroppedParameterWarning,
     InvalidCredentialsError,
@@ -86,6 +86,8 @@ def build_request(
             out[new] = out.pop(old)
     for field, value in rules.defaults.items():
         out.setdefault(field, value)
+    if out.get("stream") and asks_stream_usage(p):
+        out["stream_options"] = _with_usage(out.get("stream_options"))
     dropped = [field for field in rules.unsupported if field in out]
     out["model"] = res.model
     _check_limits(res, out)
@@ -101,6 +103,16 @@ def build_request(
     return httpx.Request(
         "POST", res.api_base + dialect.path(res), params=query or None, headers=headers, json=out
     )
+
+
+def _with_usage(options: object) -> object:
+    """The caller's ``stream_options`` with ``include_usage: true`` added, unless they said
+    otherwise; anything that is not a mapping is theirs, left as it is."""
+    if options is None:
+        return {"include_usage": True}
+    if isinstance(options, Mapping) and "include_usage" not in options:
+        return {**options, "include_usage": True}
+    return options
 
 
 def build_models_request(res: Resolution, page: Mapping[str, str] | None = None) -> httpx.Request:

@@ -55,6 +55,22 @@ ANTHROPIC_REPLY = {
     "usage": {"input_tokens": 20, "output_tokens": 4},
 }
 
+# ANTHROPIC_REPLY as the Messages API streams it: the prompt's usage in message_start, the
+# output's in message_delta.
+ANTHROPIC_EVENTS: list[tuple[str, dict[str, Any]]] = [
+    ("message_start", {"type": "message_start", "message": {
+        **{k: v for k, v in ANTHROPIC_REPLY.items() if k != "content"}, "content": [],
+        "stop_reason": None, "usage": {"input_tokens": 20, "output_tokens": 1}}}),
+    ("content_block_start", {"type": "content_block_start", "index": 0,
+                             "content_block": {"type": "text", "text": ""}}),
+    ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                             "delta": {"type": "text_delta", "text": "Hello from Claude"}}),
+    ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+    ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+                       "usage": {"output_tokens": 4}}),
+    ("message_stop", {"type": "message_stop"}),
+]  # fmt: skip
+
 
 @dataclasses.dataclass(frozen=True)
 class Received:
@@ -116,10 +132,20 @@ class FakeProvider:
             return Answer(401, json={"error": {"message": "invalid API key"}})
         body = received.body if isinstance(received.body, dict) else {}
         if received.path.endswith("/messages"):
+            if body.get("stream"):
+                return Answer(sse=[(e, json.dumps(d)) for e, d in ANTHROPIC_EVENTS])
             return Answer(json=ANTHROPIC_REPLY)
         if body.get("stream"):
-            return Answer(sse=[(None, json.dumps(c)) for c in STREAM_CHUNKS] + [(None, "[DONE]")])
+            # Like OpenAI: the usage comes only when the request asks for it.
+            options = body.get("stream_options")
+            asked = isinstance(options, dict) and options.get("include_usage") is True
+            chunks = STREAM_CHUNKS if asked else [_without_usage(c) for c in STREAM_CHUNKS]
+            return Answer(sse=[(None, json.dumps(c)) for c in chunks] + [(None, "[DONE]")])
         return Answer(json=CHAT_REPLY)
+
+
+def _without_usage(chunk: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in chunk.items() if k != "usage"}
 
 
 def _handler(server: FakeProvider) -> type[BaseHTTPRequestHandler]:
