@@ -140,6 +140,22 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def read_capped(response: httpx.Response, limit: int) -> bytes | None:
+    """A streamed response's body, or None when it is over ``limit`` bytes: reading stops there,
+    whatever content-length says (a length above the limit is refused before reading)."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _should_retry(status: int) -> bool:
     return status == 429 or status >= 500
 

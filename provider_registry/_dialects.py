@@ -78,6 +78,10 @@ class Dialect:
     caller_fields: frozenset[str] = frozenset({"model", "messages", "stream"})
     """Body fields that are the caller's (and the resolution's): which model, the conversation,
     and whether the answer streams. A manifest may not set, rename, drop or replace them."""
+    litellm_route: tuple[str, str, str, str | None] = ("openai", "", "authorization", "Bearer")
+    """LiteLLM's generic route for this dialect in a proxy config: the provider name in
+    ``model``, the path LiteLLM puts between ``api_base`` and our own path, the key's header and
+    scheme. LiteLLM hands api_base to the OpenAI SDK as base_url, which appends our paths."""
     stream_usage = True
     """Whether a stream asks for its usage with ``stream_options.include_usage`` when the
     manifest's ``request.stream_usage`` does not say."""
@@ -142,6 +146,10 @@ class AnthropicDialect(Dialect):
     name = "anthropic"
     paths = {"chat": "/messages"}  # noqa: RUF012 -- read-only table
     caller_fields = Dialect.caller_fields | {"system"}  # the system messages, moved out
+    # LiteLLM appends v1/messages unless api_base already ends with it (litellm/main.py,
+    # _complete_anthropic: ensure_api_route(api_base, "v1/messages"), litellm 1.110.2) and
+    # sends the bare key in x-api-key.
+    litellm_route = ("anthropic", "/v1", "x-api-key", None)
     stream_usage = False  # message_start and message_delta always carry the usage
 
     def shape(self, body: dict[str, Any], res: Resolution) -> tuple[dict[str, Any], list[str]]:

@@ -107,19 +107,9 @@ class LiteLLMModelMap:
     ``LITELLM_LEFT_OUT``); reasons with none are absent."""
 
 
-# LiteLLM's route for each dialect in a proxy config: the provider name in ``model``, the path
-# LiteLLM puts between ``api_base`` and the dialect's own path, and how it sends the key.
-# - openai: LiteLLM hands api_base to the OpenAI SDK as base_url, which appends the endpoint's
-#   path (/chat/completions, /embeddings, ...), the paths of our openai dialect.
-# - anthropic: LiteLLM appends v1/messages unless api_base already ends with it
-#   (litellm/main.py, _complete_anthropic: ``ensure_api_route(api_base, "v1/messages")``,
-#   litellm 1.110.2), and sends the bare key in x-api-key.
-# The generic route of the dialect, not the provider's LiteLLM name: a named route may speak
-# another API at the same api_base (LiteLLM's gemini and ollama routes call their native APIs).
-_LL_ROUTES: dict[str, tuple[str, str, str, str | None]] = {
-    "openai": ("openai", "", "authorization", "Bearer"),
-    "anthropic": ("anthropic", "/v1", "x-api-key", None),
-}
+# A proxy entry takes its dialect's generic LiteLLM route (Dialect.litellm_route), not the
+# provider's LiteLLM name: a named route may speak another API at the same api_base (LiteLLM's
+# gemini and ollama routes call their native APIs).
 # The api_key of a server that needs none. Written so that LiteLLM does not fall back to its
 # own variables (OPENAI_API_KEY, ANTHROPIC_API_KEY) and send that key to this server.
 NO_KEY = "no-key-needed"
@@ -297,7 +287,7 @@ def litellm_proxy_config(reg: Registry, models: Sequence[str]) -> LiteLLMProxyCo
     for name in models:
         res = resolve(name, registry=reg)
         p = res.provider
-        route, extra_path, key_header, key_scheme = _LL_ROUTES[p.api.dialect]
+        route, extra_path, key_header, key_scheme = DIALECTS[p.api.dialect].litellm_route
         api_base = _proxy_api_base(res, extra_path)
         if p.api.base_url_env and os.environ.get(p.api.base_url_env):
             notes.append(

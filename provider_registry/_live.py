@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._client import _apply_timeout, _connection_error, _error
+from ._client import _apply_timeout, _connection_error, _error, read_capped
 from ._dialects import DIALECTS
 from ._errors import AuthenticationError, ProviderError
 from ._request import build_models_request
@@ -231,25 +231,14 @@ def _get_json(res: Resolution, http: httpx.Client, request: httpx.Request, max_b
 
 def _read(res: Resolution, response: httpx.Response, limit: int) -> bytes | None:
     """The body, or None when it is over ``limit`` bytes (reading stops there)."""
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    failure: ProviderError | None = None
+    failure: ProviderError
     try:
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                return None
-            chunks.append(chunk)
+        return read_capped(response, limit)
     except httpx.TransportError as exc:
         failure = _connection_error(res, exc)
     except httpx.HTTPError as exc:  # a body that does not decode (a broken gzip stream)
         failure = _failure(res, f"the reply could not be read: {type(exc).__name__}")
-    if failure is not None:
-        raise failure
-    return b"".join(chunks)
+    raise failure  # outside the handler: no chain holds the request, and with it the key
 
 
 def _redirect(res: Resolution, response: httpx.Response) -> ProviderError:

@@ -141,20 +141,18 @@ def load_table(
 def _fetch(url: str, client: Any) -> bytes:
     import httpx
 
+    from ._client import read_capped
+
     own = client is None
     http = httpx.Client(timeout=60, follow_redirects=True) if own else client
     try:
         with http.stream("GET", url) as response:
             if response.status_code != 200:
                 raise SourceError(f"{url}: the server answered {response.status_code}")
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > MAX_BYTES:
-                    raise SourceError(f"{url}: larger than {MAX_BYTES:,} bytes; not a catalog")
-                chunks.append(chunk)
-            return b"".join(chunks)
+            body = read_capped(response, MAX_BYTES)
+            if body is None:
+                raise SourceError(f"{url}: larger than {MAX_BYTES:,} bytes; not a catalog")
+            return body
     except httpx.HTTPError as exc:
         raise SourceError(f"{url}: cannot fetch: {type(exc).__name__}: {exc}") from None
     finally:
