@@ -65,7 +65,8 @@ _FORMAT = b"provider-registry snapshot 1\n"
 # The modules whose code decides whether a file is valid and what it compiles to.
 _RULES = (
     *("_paths.py", "_yaml.py", "_loader.py", "_manifest.py", "_urls.py", "_trust.py"),
-    *("_collect.py", "_registry.py", "_catalog.py", "_dialects.py"),
+    *("_collect.py", "_registry.py", "_catalog.py"),
+    *("dialects/__init__.py", "dialects/_base.py", "dialects/_anthropic.py"),
 )
 _KEEP = 8  # snapshots kept in the cache directory; older ones are removed on write
 

@@ -35,7 +35,6 @@ from typing import Any, Literal, TypeVar, overload
 
 import httpx
 
-from ._dialects import DIALECTS, error_message
 from ._errors import (
     AuthenticationError,
     BadRequestError,
@@ -52,6 +51,7 @@ from ._registry import Registry
 from ._request import build_request, origin_of
 from ._resolver import Resolution, resolve_split
 from ._secrets import redact_headers, redact_url, scrub
+from .dialects import DIALECTS, error_message
 
 __all__ = ["AsyncStream", "Reply", "Retry", "Stream", "acompletion", "completion"]
 

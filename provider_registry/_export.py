@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
-from ._dialects import DIALECTS, asks_stream_usage
 from ._errors import InvalidRequestError, UnknownProviderError
 from ._manifest import Capability, Dialect, Mode, Model, Price, Provider, Rates, Status
 from ._pricing import PriceLine, decimal_text, effective_rates
 from ._schema import SchemaFile
+from .dialects import DIALECTS, asks_stream_usage
 
 if TYPE_CHECKING:
     from ._registry import Registry

@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ._client import _apply_timeout, _connection_error, _error, read_capped
-from ._dialects import DIALECTS
 from ._errors import AuthenticationError, ProviderError
 from ._request import build_models_request
 from ._resolver import _lifecycle, resolve_provider
 from ._secrets import redact_url, scrub
+from .dialects import DIALECTS
 
 if TYPE_CHECKING:
     from ._registry import Registry

@@ -745,7 +745,7 @@ def _header_problems(p: Provider) -> Problems:
 
 
 def _body_problems(p: Provider) -> Problems:
-    from ._dialects import DIALECTS
+    from .dialects import DIALECTS
 
     owned = DIALECTS[p.api.dialect].caller_fields
     hint = f"in the {p.api.dialect} dialect the caller owns {', '.join(sorted(owned))}"

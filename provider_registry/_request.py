@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._dialects import DIALECTS, asks_stream_usage
 from ._errors import (
     DroppedParameterWarning,
     InvalidCredentialsError,
@@ -27,6 +26,7 @@ from ._errors import (
 from ._resolver import KEY_WITHHELD
 from ._secrets import key_flaw, scrub
 from ._urls import Origin, origin
+from .dialects import DIALECTS, asks_stream_usage
 
 if TYPE_CHECKING:
     from ._resolver import Resolution

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from provider_registry._anthropic import StreamTranslator, from_anthropic, to_anthropic
 from provider_registry._errors import InvalidRequestError, ProviderError
+from provider_registry.dialects._anthropic import StreamTranslator, from_anthropic, to_anthropic
 
 P = "anthropic"
 M = "claude-test"

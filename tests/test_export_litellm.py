@@ -37,7 +37,6 @@ from provider_registry import (
     resolve,
 )
 from provider_registry._cli import main
-from provider_registry._dialects import DIALECTS
 from provider_registry._export import (
     LITELLM_LEFT_OUT,
     NO_KEY,
@@ -46,6 +45,7 @@ from provider_registry._export import (
     litellm_model_map,
     litellm_proxy_config,
 )
+from provider_registry.dialects import DIALECTS
 
 from .conftest import manifest_text
 

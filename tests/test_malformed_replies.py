@@ -25,11 +25,11 @@ from provider_registry import (
     completion,
     cost_of,
 )
-from provider_registry._anthropic import StreamTranslator, from_anthropic
 from provider_registry._client import Reply
-from provider_registry._dialects import DIALECTS
 from provider_registry._pricing import cost_of_usage
 from provider_registry._registry import Registry
+from provider_registry.dialects import DIALECTS
+from provider_registry.dialects._anthropic import StreamTranslator, from_anthropic
 
 from .conftest import manifest_text
 from .server import ANTHROPIC_REPLY, CHAT_REPLY, STREAM_CHUNKS, USAGE, FakeProvider

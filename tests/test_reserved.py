@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from provider_registry import ManifestError, Registry, load_manifest, load_registry, resolve
-from provider_registry._dialects import DIALECTS
 from provider_registry._manifest import RESERVED_HEADERS, Provider
+from provider_registry.dialects import DIALECTS
 
 from .server import FakeProvider
 

@@ -11,12 +11,16 @@ import copy
 import json
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._errors import InvalidRequestError, MalformedReplyError, ProviderError
-from ._replies import ReplyReader
+from .._errors import InvalidRequestError, MalformedReplyError, ProviderError
+from .._replies import ReplyReader
+from ._base import Chunks, Dialect, Fail, _ids, _unscrubbed
 
-__all__ = ["StreamTranslator", "from_anthropic", "to_anthropic"]
+if TYPE_CHECKING:
+    from .._resolver import Resolution
+
+__all__ = ["AnthropicDialect", "StreamTranslator", "from_anthropic", "to_anthropic"]
 
 _FINISH_REASONS = {
     "end_turn": "stop",
@@ -140,8 +144,6 @@ class StreamTranslator:
     def __init__(
         self, provider: str, fail: Callable[[object], ProviderError] | None = None
     ) -> None:
-        from ._dialects import _unscrubbed
-
         self.provider = provider
         self._read = ReplyReader(provider, "stream event")
         self._fail = fail or _unscrubbed(provider)
@@ -466,3 +468,55 @@ def _merge(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         else:
             merged.append(msg)
     return merged
+
+
+class AnthropicDialect(Dialect):
+    """Anthropic Messages: system prompt at the top level, max_tokens required, content blocks."""
+
+    name = "anthropic"
+    paths = {"chat": "/messages"}  # noqa: RUF012 -- read-only table
+    caller_fields = Dialect.caller_fields | {"system"}  # the system messages, moved out
+    # LiteLLM appends v1/messages unless api_base already ends with it (litellm/main.py,
+    # _complete_anthropic: ensure_api_route(api_base, "v1/messages"), litellm 1.110.2) and
+    # sends the bare key in x-api-key.
+    litellm_route = ("anthropic", "/v1", "x-api-key", None)
+    stream_usage = False  # message_start and message_delta always carry the usage
+
+    def shape(self, body: dict[str, Any], res: Resolution) -> tuple[dict[str, Any], list[str]]:
+        limit = res.model_info.max_output_tokens if res.model_info else None
+        return to_anthropic(
+            body, default_max_tokens=limit, provider=res.provider_id, model=res.model
+        )
+
+    def reply(self, data: object, provider: str) -> dict[str, Any]:
+        return from_anthropic(data, provider=provider)
+
+    def chunks(self, provider: str, fail: Fail | None = None) -> Chunks:
+        return StreamTranslator(provider, fail).feed
+
+    def models_query(self, cursor: str | None) -> dict[str, str]:
+        page = {"limit": "1000"}  # the most a page may hold; the default is 20
+        if cursor is not None:
+            page["after_id"] = cursor
+        return page
+
+    def model_page(self, data: object) -> tuple[list[str], str | None]:
+        """Anthropic's pages: ``has_more`` says another follows, after ``last_id``.
+
+        >>> AnthropicDialect().model_page(
+        ...     {"data": [{"type": "model", "id": "m1"}], "has_more": True, "last_id": "m1"})
+        (['m1'], 'm1')
+        """
+        expected = '{"data": [{"id": ...}, ...], "has_more": ..., "last_id": ...}'
+        if not isinstance(data, dict):
+            raise ValueError(f"expected {expected}")
+        ids = _ids(data.get("data"), expected)
+        more = data.get("has_more", False)
+        if not isinstance(more, bool):
+            raise ValueError(f"expected {expected}; has_more is not true or false")
+        if not more:
+            return ids, None
+        cursor = data.get("last_id")
+        if not isinstance(cursor, str) or not cursor:
+            raise ValueError("has_more is true but last_id is missing")
+        return ids, cursor

@@ -1,4 +1,4 @@
-"""Request dialects: the only code that knows a family of APIs. A manifest picks one by name.
+"""The OpenAI dialect, which every other one starts from.
 
 A dialect says where a request goes (the path for a model's mode), how an OpenAI-shaped body
 becomes its own, and how its replies and stream events become OpenAI-shaped again, so callers
@@ -12,14 +12,13 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._errors import InvalidRequestError, MalformedReplyError, ProviderError
-from ._replies import ReplyReader, describe
+from .._errors import InvalidRequestError, MalformedReplyError, ProviderError
+from .._replies import ReplyReader, describe
 
 if TYPE_CHECKING:
-    from ._manifest import Provider
-    from ._resolver import Resolution
+    from .._resolver import Resolution
 
-__all__ = ["DIALECTS", "Dialect", "Fail", "asks_stream_usage", "error_message"]
+__all__ = ["Chunks", "Dialect", "Fail", "error_message"]
 
 Chunks = Callable[[str, object], list[dict[str, Any]]]
 """Turns one stream event (its name and parsed JSON data) into OpenAI-shaped chunks."""
@@ -140,64 +139,6 @@ class Dialect:
         return _ids(items, '{"data": [{"id": ...}, ...]}'), None
 
 
-class AnthropicDialect(Dialect):
-    """Anthropic Messages: system prompt at the top level, max_tokens required, content blocks."""
-
-    name = "anthropic"
-    paths = {"chat": "/messages"}  # noqa: RUF012 -- read-only table
-    caller_fields = Dialect.caller_fields | {"system"}  # the system messages, moved out
-    # LiteLLM appends v1/messages unless api_base already ends with it (litellm/main.py,
-    # _complete_anthropic: ensure_api_route(api_base, "v1/messages"), litellm 1.110.2) and
-    # sends the bare key in x-api-key.
-    litellm_route = ("anthropic", "/v1", "x-api-key", None)
-    stream_usage = False  # message_start and message_delta always carry the usage
-
-    def shape(self, body: dict[str, Any], res: Resolution) -> tuple[dict[str, Any], list[str]]:
-        from ._anthropic import to_anthropic
-
-        limit = res.model_info.max_output_tokens if res.model_info else None
-        return to_anthropic(
-            body, default_max_tokens=limit, provider=res.provider_id, model=res.model
-        )
-
-    def reply(self, data: object, provider: str) -> dict[str, Any]:
-        from ._anthropic import from_anthropic
-
-        return from_anthropic(data, provider=provider)
-
-    def chunks(self, provider: str, fail: Fail | None = None) -> Chunks:
-        from ._anthropic import StreamTranslator
-
-        return StreamTranslator(provider, fail).feed
-
-    def models_query(self, cursor: str | None) -> dict[str, str]:
-        page = {"limit": "1000"}  # the most a page may hold; the default is 20
-        if cursor is not None:
-            page["after_id"] = cursor
-        return page
-
-    def model_page(self, data: object) -> tuple[list[str], str | None]:
-        """Anthropic's pages: ``has_more`` says another follows, after ``last_id``.
-
-        >>> AnthropicDialect().model_page(
-        ...     {"data": [{"type": "model", "id": "m1"}], "has_more": True, "last_id": "m1"})
-        (['m1'], 'm1')
-        """
-        expected = '{"data": [{"id": ...}, ...], "has_more": ..., "last_id": ...}'
-        if not isinstance(data, dict):
-            raise ValueError(f"expected {expected}")
-        ids = _ids(data.get("data"), expected)
-        more = data.get("has_more", False)
-        if not isinstance(more, bool):
-            raise ValueError(f"expected {expected}; has_more is not true or false")
-        if not more:
-            return ids, None
-        cursor = data.get("last_id")
-        if not isinstance(cursor, str) or not cursor:
-            raise ValueError("has_more is true but last_id is missing")
-        return ids, cursor
-
-
 def _check_openai(read: ReplyReader, reply: dict[str, Any], message: str) -> None:
     """What callers and cost() read of an OpenAI-shaped reply or chunk (``message`` is
     "delta" in a chunk): the choices, each one's message, its content and the usage."""
@@ -212,18 +153,3 @@ def _check_openai(read: ReplyReader, reply: dict[str, Any], message: str) -> Non
             if content is not None and not isinstance(content, str | list):
                 raise read.fail(f"{where}.{message}.content", f"is {describe(content)}, not text")
     read.usage(reply.get("usage"))
-
-
-DIALECTS: dict[str, Dialect] = {"openai": Dialect(), "anthropic": AnthropicDialect()}
-
-
-def asks_stream_usage(provider: Provider) -> bool:
-    """Whether a stream to this provider asks for its usage: the manifest's
-    ``request.stream_usage``, else its dialect's default; never when ``stream_options`` is a
-    field the provider refuses."""
-    rules = provider.request
-    if "stream_options" in rules.unsupported:
-        return False
-    if rules.stream_usage is not None:
-        return rules.stream_usage
-    return DIALECTS[provider.api.dialect].stream_usage
