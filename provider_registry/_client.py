@@ -366,28 +366,6 @@ def _reply(res: Resolution, response: httpx.Response) -> Reply:
     return reply
 
 
-class _SSE:
-    """Incremental server-sent-event parser: feed lines, get (event, data) when one ends."""
-
-    def __init__(self) -> None:
-        self.event = ""
-        self.data: list[str] = []
-
-    def line(self, line: str) -> tuple[str, str] | None:
-        if not line:
-            done = (self.event or "message", "\n".join(self.data)) if self.data else None
-            self.event, self.data = "", []
-            return done
-        if not line.startswith(":"):
-            field, _, value = line.partition(":")
-            value = value[1:] if value.startswith(" ") else value
-            if field == "event":
-                self.event = value
-            elif field == "data":
-                self.data.append(value)
-        return None
-
-
 def _translator(res: Resolution) -> Callable[[tuple[str, str]], list[dict[str, Any]] | None]:
     """Turns one SSE event into OpenAI-shaped chunks; None at the end of the stream."""
     translate = DIALECTS[res.provider.api.dialect].chunks(
@@ -492,18 +470,18 @@ class AsyncStream(_Priced, AsyncIterator[dict[str, Any]]):
 def _stream(
     client: httpx.Client, owned: bool, request: httpx.Request, res: Resolution, retry: Retry
 ) -> Generator[dict[str, Any], None, None]:
-    parser, handle = _SSE(), _translator(res)
+    decoder, handle = DIALECTS[res.provider.api.dialect].decoder(), _translator(res)
     try:
         response = _send(client, request, res, retry, stream=True)
         try:
             events = 0
-            for line in response.iter_lines():
-                item = parser.line(line)
-                events += item is not None
-                chunks = handle(item) if item else []
-                if chunks is None:
-                    return
-                yield from chunks
+            for data in response.iter_bytes():
+                for item in decoder.feed(data):
+                    events += 1
+                    chunks = handle(item)
+                    if chunks is None:
+                        return
+                    yield from chunks
             if not events:
                 raise _no_events(res, response)
         except httpx.TransportError as exc:
@@ -518,19 +496,19 @@ def _stream(
 async def _astream(
     client: httpx.AsyncClient, owned: bool, request: httpx.Request, res: Resolution, retry: Retry
 ) -> AsyncGenerator[dict[str, Any], None]:
-    parser, handle = _SSE(), _translator(res)
+    decoder, handle = DIALECTS[res.provider.api.dialect].decoder(), _translator(res)
     try:
         response = await _asend(client, request, res, retry, stream=True)
         try:
             events = 0
-            async for line in response.aiter_lines():
-                item = parser.line(line)
-                events += item is not None
-                chunks = handle(item) if item else []
-                if chunks is None:
-                    return
-                for chunk in chunks:
-                    yield chunk
+            async for data in response.aiter_bytes():
+                for item in decoder.feed(data):
+                    events += 1
+                    chunks = handle(item)
+                    if chunks is None:
+                        return
+                    for chunk in chunks:
+                        yield chunk
             if not events:
                 raise _no_events(res, response)
         except httpx.TransportError as exc:

@@ -86,7 +86,8 @@ def build_request(
             out[new] = out.pop(old)
     for field, value in rules.defaults.items():
         out.setdefault(field, value)
-    if out.get("stream") and asks_stream_usage(p):
+    stream = bool(out.get("stream"))
+    if stream and asks_stream_usage(p):
         out["stream_options"] = _with_usage(out.get("stream_options"))
     dropped = [field for field in rules.unsupported if field in out]
     out["model"] = res.model
@@ -96,13 +97,13 @@ def build_request(
     _drop(res, [*dropped, *refused], drop_params)
 
     headers = {"content-type": "application/json"}
-    if out.get("stream"):
-        headers["accept"] = "text/event-stream"
+    if stream:
+        headers["accept"] = dialect.stream_accept
     query, fields = _add_credentials(res, headers)
     out.update(fields)
-    return httpx.Request(
-        "POST", res.api_base + dialect.path(res), params=query or None, headers=headers, json=out
-    )
+    url = res.api_base + dialect.path(res, stream)
+    request = httpx.Request("POST", url, params=query or None, headers=headers, json=out)
+    return dialect.sign(request, res)
 
 
 def _with_usage(options: object) -> object:

@@ -11,12 +11,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._anthropic import AnthropicDialect
-from ._base import Chunks, Dialect, Fail, error_message
+from ._base import Chunks, Decoder, Dialect, Fail, SSEDecoder, error_message
 
 if TYPE_CHECKING:
     from .._manifest import Provider
 
-__all__ = ["DIALECTS", "Chunks", "Dialect", "Fail", "asks_stream_usage", "error_message"]
+__all__ = [
+    "DIALECTS",
+    "Chunks",
+    "Decoder",
+    "Dialect",
+    "Fail",
+    "SSEDecoder",
+    "asks_stream_usage",
+    "error_message",
+]
 
 DIALECTS: dict[str, Dialect] = {"openai": Dialect(), "anthropic": AnthropicDialect()}
 

@@ -8,9 +8,12 @@ serves, and how that list is paged.
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+import httpx
 
 from .._errors import InvalidRequestError, MalformedReplyError, ProviderError
 from .._replies import ReplyReader, describe
@@ -18,13 +21,70 @@ from .._replies import ReplyReader, describe
 if TYPE_CHECKING:
     from .._resolver import Resolution
 
-__all__ = ["Chunks", "Dialect", "Fail", "error_message"]
+__all__ = ["Chunks", "Decoder", "Dialect", "Fail", "SSEDecoder", "error_message"]
 
 Chunks = Callable[[str, object], list[dict[str, Any]]]
 """Turns one stream event (its name and parsed JSON data) into OpenAI-shaped chunks."""
 Fail = Callable[[object], ProviderError]
 """Makes the error for an error payload the provider sent (an error body, a stream's error
 event). The client's one, which every error path uses, scrubs the key out of the message."""
+
+
+class Decoder(Protocol):
+    """Reads a stream's body as it arrives: bytes in, whole events out, each as (event name,
+    its data as text)."""
+
+    def feed(self, data: bytes) -> list[tuple[str, str]]:
+        """The events completed by ``data`` (bytes as they arrived, in any split)."""
+        ...
+
+
+class SSEDecoder:
+    """Server-sent events (the WHATWG rules a stream of chat chunks needs): lines end in LF,
+    CRLF or CR; ``event:`` names an event, ``data:`` lines join with LF, a blank line ends it,
+    a line starting with ``:`` is a comment. Text is UTF-8, split anywhere.
+
+    >>> d = SSEDecoder()
+    >>> d.feed(b"event: ping\ndata: {}\n"), d.feed(b"\ndata: [DO"), d.feed(b"NE]\r\n\r\n")
+    ([], [('ping', '{}')], [('message', '[DONE]')])
+    """
+
+    __slots__ = ("_after_cr", "_data", "_event", "_rest", "_text")
+
+    def __init__(self) -> None:
+        self._text = codecs.getincrementaldecoder("utf-8")("replace")
+        self._rest = ""  # the start of a line not yet ended
+        self._after_cr = False  # the last read ended in CR: an LF first in the next is its pair
+        self._event = ""
+        self._data: list[str] = []
+
+    def feed(self, data: bytes) -> list[tuple[str, str]]:
+        text = self._text.decode(data)
+        if not text:
+            return []
+        if self._after_cr and text[0] == "\n":
+            text = text[1:]
+        self._after_cr = text[-1:] == "\r"
+        text = self._rest + text
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        lines = text.split("\n")
+        self._rest = lines.pop()
+        events = []
+        for line in lines:
+            if not line:
+                if self._data:
+                    events.append((self._event or "message", "\n".join(self._data)))
+                self._event, self._data = "", []
+            elif line[0] != ":":
+                field, _, value = line.partition(":")
+                if value[:1] == " ":
+                    value = value[1:]
+                if field == "data":
+                    self._data.append(value)
+                elif field == "event":
+                    self._event = value
+        return events
 
 
 def error_message(payload: object) -> str:
@@ -81,11 +141,16 @@ class Dialect:
     """LiteLLM's generic route for this dialect in a proxy config: the provider name in
     ``model``, the path LiteLLM puts between ``api_base`` and our own path, the key's header and
     scheme. LiteLLM hands api_base to the OpenAI SDK as base_url, which appends our paths."""
+    stream_accept = "text/event-stream"
+    """The media type a streaming request asks for (its decoder reads that framing)."""
     stream_usage = True
     """Whether a stream asks for its usage with ``stream_options.include_usage`` when the
     manifest's ``request.stream_usage`` does not say."""
 
-    def path(self, res: Resolution) -> str:
+    def path(self, res: Resolution, stream: bool = False) -> str:
+        """Where, under the base URL, a request for the resolved model goes (a dialect that
+        puts the model or the streaming choice in the URL builds it from ``res`` and
+        ``stream``). It may carry a query, which the request's own parameters join."""
         mode = res.model_info.mode if res.model_info else "chat"
         path = self.paths.get(mode)
         if path is None:
@@ -97,6 +162,16 @@ class Dialect:
     def shape(self, body: dict[str, Any], res: Resolution) -> tuple[dict[str, Any], list[str]]:
         """The provider's body, and the keys it had to leave out."""
         return body, []
+
+    def sign(self, request: httpx.Request, res: Resolution) -> httpx.Request:
+        """The request as sent, once its body is final: a dialect whose API authenticates a
+        request by signing it returns it signed. Most send the key as a header, set before."""
+        return request
+
+    def decoder(self) -> Decoder:
+        """A fresh reader of a stream's body: server-sent events, unless the API frames its
+        events another way."""
+        return SSEDecoder()
 
     def reply(self, data: object, provider: str) -> dict[str, Any]:
         """The reply in the OpenAI chat-completion shape; MalformedReplyError if it is not."""
