@@ -48,10 +48,11 @@ def test_docstring_examples_run() -> None:
     import pkgutil
 
     failed = attempted = 0
-    for info in pkgutil.iter_modules(provider_registry.__path__):
-        if info.name == "__main__":
+    prefix = "provider_registry."
+    for info in pkgutil.walk_packages(provider_registry.__path__, prefix):
+        if info.name == prefix + "__main__":
             continue
-        module = importlib.import_module(f"provider_registry.{info.name}")
+        module = importlib.import_module(info.name)
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         failed += result.failed
         attempted += result.attempted

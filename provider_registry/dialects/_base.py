@@ -40,7 +40,7 @@ class Decoder(Protocol):
 
 
 class SSEDecoder:
-    """Server-sent events (the WHATWG rules a stream of chat chunks needs): lines end in LF,
+    r"""Server-sent events (the WHATWG rules a stream of chat chunks needs): lines end in LF,
     CRLF or CR; ``event:`` names an event, ``data:`` lines join with LF, a blank line ends it,
     a line starting with ``:`` is a comment. Text is UTF-8, split anywhere.
 
