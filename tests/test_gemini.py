@@ -558,3 +558,25 @@ def test_model_page_refuses_other_shapes() -> None:
     for data in ({"data": [{"id": "m"}]}, {"models": [{"name": "m"}]}, [1]):
         with pytest.raises(ValueError, match="models/"):
             dialect.model_page(data)
+
+
+# --- the two endpoints of one key ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("api_base", "provider", "dialect"),
+    [
+        ("https://generativelanguage.googleapis.com/v1beta", "gemini", "gemini"),
+        ("https://generativelanguage.googleapis.com/v1beta/openai", "gemini-openai", "openai"),
+    ],
+)
+def test_each_endpoint_finds_its_provider(
+    monkeypatch: pytest.MonkeyPatch, api_base: str, provider: str, dialect: str
+) -> None:
+    monkeypatch.setenv("GEMINI_API_KEY", KEY)
+    by_base = resolve(MODEL, api_base=api_base)
+    by_prefix = resolve(f"{provider}/{MODEL}")
+    for res in (by_base, by_prefix):
+        assert (res.provider_id, res.dialect, res.api_base) == (provider, dialect, api_base)
+        assert (res.api_key, res.key_source) == (KEY, "GEMINI_API_KEY")
+    assert resolve(MODEL).provider_id == "gemini"  # a bare gemini-* name: the native API
