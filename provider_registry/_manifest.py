@@ -160,7 +160,7 @@ Usd = Annotated[
     WithJsonSchema({"type": "number", "minimum": 0}),
 ]
 
-Dialect = Literal["openai", "anthropic"]
+Dialect = Literal["openai", "anthropic", "gemini"]
 Mode = Literal[
     "chat",
     "completion",

@@ -32,7 +32,9 @@ def mask_secret(secret: str | None) -> str | None:
     return _MASK + shown
 
 
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "x-api-key"})
+SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "api-key", "x-api-key", "x-goog-api-key"}
+)
 """Headers whose values are always masked when the library shows headers."""
 
 # Only these two headers put an auth scheme before the credentials (RFC 9110 section 11), and only

@@ -2,10 +2,10 @@
 never imported by the test run itself.
 
 Reads a JSON job on stdin and writes one JSON answer to the file named by its argument (LiteLLM
-prints to stdout on its own). Nothing goes to the network: every
-request LiteLLM sends is caught at httpx's transport, recorded (URL and headers), and answered
-with a canned reply in the request's own dialect, so LiteLLM's routing, URL composition and cost
-accounting all run as they would for real.
+prints to stdout on its own). Nothing goes to the network: every request LiteLLM sends is caught
+at httpx's transport, recorded (URL and headers), and answered with a canned reply in the
+request's own dialect (OpenAI, Anthropic or Gemini), so LiteLLM's routing, URL composition and
+cost accounting all run as they would for real.
 
 The job:
   model_map    a map from `registry export --format litellm`, given to litellm.register_model
@@ -52,6 +52,19 @@ def _reply(request: httpx.Request) -> httpx.Response:
             "content": [{"type": "text", "text": "ok"}],
             "stop_reason": "end_turn",
             "usage": {"input_tokens": prompt, "output_tokens": completion},
+        }
+    elif ":generateContent" in request.url.path:  # Gemini's native API
+        body = {
+            "candidates": [
+                {"content": {"role": "model", "parts": [{"text": "ok"}]}, "finishReason": "STOP"}
+            ],
+            "usageMetadata": {
+                "promptTokenCount": prompt,
+                "candidatesTokenCount": completion,
+                "totalTokenCount": prompt + completion,
+            },
+            "modelVersion": request.url.path.rsplit("/", 1)[-1].split(":", 1)[0],
+            "responseId": "resp-1",
         }
     else:
         body = {

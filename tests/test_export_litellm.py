@@ -64,10 +64,6 @@ LITELLM_CALLS_ELSEWHERE = {
         "https://api.deepseek.com/beta/chat/completions",
         "LiteLLM's default base is DeepSeek's /beta, the same service",
     ),
-    "gemini": (
-        "https://generativelanguage.googleapis.com/v1beta/models/{model}:generateContent",
-        "LiteLLM's gemini route speaks Gemini's native API, on the same host",
-    ),
     "helicone": (
         "https://ai-gateway.helicone.ai/chat/completions",
         "the same gateway without /v1, which it also answers",
@@ -92,7 +88,7 @@ LITELLM_CALLS_ELSEWHERE = {
 # LiteLLM's URL rules, encoded (no litellm needed)
 
 
-def litellm_url(dialect: str, api_base: str) -> str:
+def litellm_url(dialect: str, api_base: str, model: str) -> str:
     """The chat URL LiteLLM calls for a proxy entry of our ``dialect``'s route at ``api_base``.
 
     openai: LiteLLM passes api_base to the OpenAI SDK as base_url, which appends
@@ -101,10 +97,14 @@ def litellm_url(dialect: str, api_base: str) -> str:
     ``api_base = ensure_api_route(api_base, "v1/messages")``, and
     litellm/litellm_core_utils/url_utils.py, ensure_api_route: trailing slashes stripped, the
     route appended unless the path already ends with it.
+    gemini: litellm/llms/vertex_ai/vertex_llm_base.py, _check_custom_proxy: with an api_base,
+    ``join_api_base(api_base, f"models/{model}:{endpoint}")``, endpoint generateContent.
     """
     base = api_base.rstrip("/")
     if dialect == "openai":
         return base + "/chat/completions"
+    if dialect == "gemini":
+        return f"{base}/models/{model}:generateContent"
     assert dialect == "anthropic"
     return base if base.endswith("/v1/messages") else base + "/v1/messages"
 
@@ -117,20 +117,24 @@ def our_url(reg: Registry, model: str) -> str:
     return str(res.build_request(HI).url)
 
 
-@pytest.mark.parametrize("model", ["wandb/Llama-3.1-8B-Instruct", "anthropic/claude-haiku-4-5"])
+ONE_MODEL_PER_DIALECT = [
+    "wandb/Llama-3.1-8B-Instruct",
+    "anthropic/claude-haiku-4-5",
+    "gemini/gemini-3-flash-preview",
+]
+
+
+@pytest.mark.parametrize("model", ONE_MODEL_PER_DIALECT)
 def test_proxy_api_base_gives_our_url_by_litellms_rule(builtin: Registry, model: str) -> None:
-    dialect = resolve(model, registry=builtin).dialect
+    res = resolve(model, registry=builtin)
     entry = yaml.safe_load(export_litellm_proxy(builtin, [model]))["model_list"][0]
     params = entry["litellm_params"]
-    assert params["model"].split("/", 1)[0] == dialect  # the dialect's own route
-    assert litellm_url(dialect, params["api_base"]) == our_url(builtin, model)
+    assert params["model"] == f"{res.dialect}/{res.model}"  # the dialect's own route
+    assert litellm_url(res.dialect, params["api_base"], res.model) == our_url(builtin, model)
 
 
 def test_one_proxy_test_per_dialect() -> None:
-    dialects = {
-        resolve(m).dialect for m in ["wandb/Llama-3.1-8B-Instruct", "anthropic/claude-haiku-4-5"]
-    }
-    assert dialects == set(DIALECTS)
+    assert {resolve(m).dialect for m in ONE_MODEL_PER_DIALECT} == set(DIALECTS)
 
 
 def test_proxy_never_writes_the_shells_base_url(

@@ -61,6 +61,7 @@ from .server import CHAT_REPLY, FakeProvider
 
 MODEL = "wandb/Llama-3.1-8B-Instruct"
 CLAUDE = "claude-haiku-4-5"
+GEMINI = "gemini-3-flash-preview"  # Gemini's native API: the bare key in x-goog-api-key
 PROJECT = "team/proj"
 MESSAGES = [{"role": "user", "content": "Hi"}]
 ONE_QUICK_RETRY = Retry(attempts=1, backoff=0)
@@ -297,8 +298,9 @@ def test_resolution_and_request_never_show_the_key(key: str) -> None:
         texts += exception_texts(info.value)
         texts += [repr(withheld), withheld.to_dict()]
     anthropic = resolve("claude-haiku-4-5", api_key=key)  # the bare key in x-api-key
+    gemini = resolve(GEMINI, api_key=key)
 
-    for res in (direct, from_env, anthropic):
+    for res in (direct, from_env, anthropic, gemini):
         assert res.api_key == key  # it is there, only never shown
         request = res.build_request({"messages": MESSAGES})
         header = res.provider.auth.header
@@ -473,6 +475,70 @@ def test_every_echo_in_an_error_body_is_scrubbed(server: FakeProvider, key: str)
     assert_no_leak(key, *texts)
 
 
+def _gemini_error(status: int, echo: str) -> dict[str, Any]:
+    """Gemini's error body (google.rpc.Status) echoing the key, as an invalid key's does."""
+    code = {401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 429: "RESOURCE_EXHAUSTED"}
+    return {
+        "error": {
+            "code": status,
+            "message": f"API key not valid. Please pass a valid API key. {echo}",
+            "status": code.get(status, "INTERNAL"),
+            "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                         "reason": "API_KEY_INVALID", "metadata": {"key": echo}}],
+        }
+    }  # fmt: skip
+
+
+@settings(max_examples=scaled(50), deadline=None, suppress_health_check=FIXTURES)
+@given(
+    key=KEYS,
+    via_env=st.booleans(),
+    mode=st.sampled_from(["sync", "stream", "async", "async-stream"]),
+    status=st.sampled_from([400, 401, 403, 429, 500]),
+    echo=st.integers(0, ECHOES - 1),
+)
+@example(key="AIzaSy" + "x1Y2z3" * 5 + "AbC", via_env=True, mode="stream", status=400, echo=0)
+def test_gemini_error_bodies_never_show_the_key(
+    server: FakeProvider,
+    caplog: pytest.LogCaptureFixture,
+    key: str,
+    via_env: bool,
+    mode: str,
+    status: int,
+    echo: int,
+) -> None:
+    """Gemini's native API: its error body echoing the key, in the message and in the
+    details, never shows it, whatever the call (the key travels in x-goog-api-key)."""
+    assume_no_coincidence(key, server.url)
+    caplog.clear()
+    server.respond(status, json=_gemini_error(status, echoes(key)[echo]))
+    with pytest.MonkeyPatch.context() as mp, caplog.at_level(logging.DEBUG, "provider_registry"):
+        kw: dict[str, Any] = {"api_base": server.url, "trust_api_base": True, "retry": Retry(0)}
+        if via_env:
+            mp.setenv("GEMINI_API_KEY", key)
+        else:
+            kw["api_key"] = key
+
+        async def run() -> Any:
+            if mode == "async":
+                return await acompletion(GEMINI, MESSAGES, **kw)
+            return [c async for c in await acompletion(GEMINI, MESSAGES, stream=True, **kw)]
+
+        if mode in ("sync", "stream"):
+            exc = _raised(lambda: list(completion(GEMINI, MESSAGES, stream=mode == "stream", **kw)))
+        else:
+            exc = _raised(lambda: asyncio.run(run()))
+    assert isinstance(exc, ProviderError), exc
+    assert exc.status_code == status
+    assert "API key not valid" in str(exc)
+    got = server.received[-1]
+    assert got.headers["x-goog-api-key"] == key  # the key was sent, in Gemini's header
+    assert "key" not in got.query
+    ours = [r for r in caplog.records if r.name.startswith("provider_registry")]
+    assert ours  # the log is not empty
+    assert_no_leak(key, *exception_texts(exc), *record_texts(ours))
+
+
 # --- a stream's error event (issue 12, item 1) ----------------------------------------------
 
 
@@ -488,6 +554,15 @@ def _stream_error(dialect: str, echo: str, shape: int) -> list[tuple[str | None,
                                                       "usage": {"input_tokens": 1}}}  # fmt: skip
         return [("message_start", json.dumps(start)),
                 ("error", json.dumps({"type": "error", "error": error}))]  # fmt: skip
+    if dialect == "gemini":
+        # Gemini's error object, in place of the next GenerateContentResponse.
+        error = [
+            {"code": 400, "message": f"API key not valid: {echo}", "status": "INVALID_ARGUMENT"},
+            {"code": 400, "status": echo},  # no message: the error as JSON
+            f"invalid key {echo}",
+        ][shape]
+        start = {"candidates": [{"content": {"role": "model", "parts": [{"text": "Hi"}]}}]}
+        return [(None, json.dumps(start)), (None, json.dumps({"error": error}))]
     first = {
         "id": "c1",
         "object": "chat.completion.chunk",
@@ -502,7 +577,7 @@ def _stream_error(dialect: str, echo: str, shape: int) -> list[tuple[str | None,
 @given(
     key=KEYS,
     via_env=st.booleans(),
-    dialect=st.sampled_from(["anthropic", "openai"]),
+    dialect=st.sampled_from(["anthropic", "openai", "gemini"]),
     is_async=st.booleans(),
     echo=st.integers(0, ECHOES - 1),
     shape=st.integers(0, 2),
@@ -511,6 +586,8 @@ def _stream_error(dialect: str, echo: str, shape: int) -> list[tuple[str | None,
          is_async=False, echo=0, shape=0)  # fmt: skip
 @example(key="sk-ant-api03-" + "x1Y2z3" * 15 + "AAA", via_env=True, dialect="anthropic",
          is_async=True, echo=0, shape=0)  # fmt: skip
+@example(key="AIzaSy" + "x1Y2z3" * 5 + "AbC", via_env=True, dialect="gemini", is_async=False,
+         echo=0, shape=0)  # fmt: skip
 def test_stream_error_events_never_show_the_key(
     server: FakeProvider,
     caplog: pytest.LogCaptureFixture,
@@ -521,13 +598,15 @@ def test_stream_error_events_never_show_the_key(
     echo: int,
     shape: int,
 ) -> None:
-    """Anthropic's ``event: error`` and an OpenAI stream's ``{"error": ...}`` chunk become a
-    ProviderError through the path error bodies take, scrubbed alike, sync and async."""
+    """Anthropic's ``event: error`` and an OpenAI or Gemini stream's ``{"error": ...}`` event
+    become a ProviderError through the path error bodies take, scrubbed alike, sync and async."""
     assume_no_coincidence(key, server.url)
     caplog.clear()
-    model, env = (
-        (CLAUDE, "ANTHROPIC_API_KEY") if dialect == "anthropic" else (MODEL, "WANDB_API_KEY")
-    )
+    model, env = {
+        "anthropic": (CLAUDE, "ANTHROPIC_API_KEY"),
+        "gemini": (GEMINI, "GEMINI_API_KEY"),
+        "openai": (MODEL, "WANDB_API_KEY"),
+    }[dialect]
     server.respond(sse=_stream_error(dialect, echoes(key)[echo], shape))
     # Our own log only: httpcore's DEBUG lines hold the server's Date header, which a key's
     # characters may match by chance, at one second and not the next.
@@ -552,7 +631,8 @@ def test_stream_error_events_never_show_the_key(
     assert exc.status_code is None
     assert exc.message  # the provider's message, less the key
     got = server.received[-1].headers
-    assert got.get("x-api-key", got.get("authorization", "")).endswith(key)  # the key was sent
+    sent = got.get("x-api-key") or got.get("x-goog-api-key") or got.get("authorization", "")
+    assert sent.endswith(key)  # the key was sent
     ours = [r for r in caplog.records if r.name.startswith("provider_registry")]
     assert ours  # the log is not empty
     assert_no_leak(key, *exception_texts(exc), *record_texts(ours))
