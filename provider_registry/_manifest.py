@@ -67,6 +67,7 @@ PARAM_NAME = r"^[a-z][a-z0-9_]*$"
 ID_TEMPLATE = r"^[^{}\s*]+(\{[a-z][a-z0-9_]{0,31}\}[^{}\s]+)*(\{[a-z][a-z0-9_]{0,31}\})?$"
 
 URL_PATTERN = r"^https?://\S+$"
+HOUR_SPAN = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
 PATTERN_HINTS = {
     ENV_NAME: "environment variable names are UPPER_SNAKE_CASE",
     SLUG: "ids and aliases are lower-case letters, digits, '-' and '_'",
@@ -76,6 +77,7 @@ PATTERN_HINTS = {
     URL_PATTERN: "write a full https:// URL",
     PARAM_NAME: "parameter names are lower_snake_case, the keyword callers pass to resolve()",
     ID_TEMPLATE: "write literal text first, then text and {slot}s, with text between two slots",
+    HOUR_SPAN: 'write "HH:MM-HH:MM" in UTC, from 00:00 up to 24:00, e.g. "10:00-24:00"',
 }
 """What to tell a person whose value fails one of the patterns above."""
 
@@ -362,7 +364,6 @@ class PriceTier(Rates):
     """The tier applies when the prompt has more tokens than this."""
 
 
-HOUR_SPAN = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
 HourSpan = Annotated[str, StringConstraints(pattern=HOUR_SPAN)]
 Weekday = Annotated[int, Field(strict=True, ge=1, le=7)]
 ALL_WEEKDAYS = (1, 2, 3, 4, 5, 6, 7)
