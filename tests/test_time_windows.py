@@ -333,3 +333,68 @@ def test_json_catalog_carries_the_windows(builtin: Registry) -> None:
          "hours": ["00:00-01:00", "04:00-06:00", "10:00-24:00"],
          "weekdays": [1, 2, 3, 4, 5, 6, 7]},
     ]  # fmt: skip
+
+
+# --- audit and sync read the other catalogs' windows ---------------------------------------
+
+
+def _findings(builtin: Registry, kind: str, file: str) -> list[Any]:
+    from provider_registry._audit import audit
+    from provider_registry._sources import load_table
+
+    from .conftest import shared_data
+
+    table = load_table(kind, str(shared_data(file)), builtin, as_of=datetime.date(2026, 12, 1))
+    report = audit(builtin, [table], providers=["deepseek"], today=datetime.date(2026, 12, 1))
+    return [f for f in report.findings if f.kind == "figure"]
+
+
+def test_audit_against_genai_prices_sees_the_same_week(builtin: Registry) -> None:
+    # genai-prices writes the off-peak rates as its base and the peak hours as conditions; the
+    # manifest writes them the other way round. Hour by hour they agree.
+    assert _findings(builtin, "genai-prices", "genai-prices-0.2.3.json") == []
+
+
+def test_audit_against_litellm_shows_where_the_weeks_differ(builtin: Registry) -> None:
+    found = _findings(builtin, "litellm", "litellm-1.110.2-model-prices.json")
+    # LiteLLM makes Saturday and Sunday off-peak all day: half our (peak) rates there.
+    assert {f.window for f in found} == {"Sat, Sun 01:00-04:00; Sat, Sun 06:00-10:00 UTC"}
+    assert {(f.model, f.field) for f in found} == {
+        (model, field)
+        for model in ("deepseek-v4-pro", "deepseek-v4-flash")
+        for field in ("input", "output", "cache_read")
+    }
+    assert all(Decimal(f.theirs) * 2 == Decimal(f.ours) for f in found)
+
+
+def test_audit_of_a_catalog_without_windows_names_the_hours(builtin: Registry) -> None:
+    from provider_registry._audit import audit
+    from provider_registry._sources import read_table
+
+    data = {"deepseek-v4-pro": {"litellm_provider": "deepseek", "input_cost_per_token": 1.32e-6}}
+    table = read_table("litellm", data, builtin, as_of=datetime.date(2026, 12, 1))
+    report = audit(builtin, [table], providers=["deepseek"])
+    [finding] = [f for f in report.findings if f.kind == "figure"]
+    assert (finding.field, finding.ours, finding.theirs) == ("input", "0.66", "1.32")
+    assert (
+        finding.window == "every day 00:00-01:00; every day 04:00-06:00; every day 10:00-24:00 UTC"
+    )
+
+
+def test_sync_keeps_windowed_prices(builtin: Registry) -> None:
+    pytest.importorskip("ruamel.yaml")
+    from provider_registry._sources import load_table
+    from provider_registry._sync import sync
+
+    from .conftest import shared_data
+
+    for kind, file, kept in (
+        ("genai-prices", "genai-prices-0.2.3.json", 0),
+        ("litellm", "litellm-1.110.2-model-prices.json", 2),
+    ):
+        table = load_table(kind, str(shared_data(file)), builtin, as_of=datetime.date(2026, 12, 1))
+        result = sync(builtin, table, providers=["deepseek"], today=datetime.date(2026, 12, 1))
+        prices = [c for c in result.changes if c.field == "price"]
+        assert all(c.field != "price" for c in result.made)
+        assert len(prices) == kept
+        assert all("sync does not carry windows" in (c.kept or "") for c in prices)
