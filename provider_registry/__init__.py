@@ -58,6 +58,7 @@ if _TYPE_CHECKING:
         PastPrice,
         Price,
         PriceTier,
+        PriceWindow,
         Provider,
         RequestRules,
         SendAs,
@@ -77,7 +78,7 @@ _LAZY = {
     **dict.fromkeys(["dump_manifest", "load_manifest"], "_loader"),
     **dict.fromkeys(
         [
-            *("Api", "Auth", "Model", "Param", "PastPrice", "Price", "PriceTier"),
+            *("Api", "Auth", "Model", "Param", "PastPrice", "Price", "PriceTier", "PriceWindow"),
             *("Provider", "RequestRules", "SendAs", "Source"),
         ],
         "_manifest",
@@ -128,6 +129,7 @@ __all__ = [
     "PastPrice",
     "Price",
     "PriceTier",
+    "PriceWindow",
     "Problem",
     "Provider",
     "ProviderConnectionError",

@@ -11,6 +11,11 @@ What counts, and what does not:
 - The other side's entries retired by a passed date are not "missing here".
 - A 0 on the other side where we have no figure is the other side's "not published", as ours is.
 - A figure the other side does not give is not a difference.
+- Prices by time of day are compared hour by hour: where either side has windows (ours, LiteLLM's
+  off_peak_pricing, genai-prices' time constraints), the rates in force at each minute of the
+  UTC week are compared, and a difference names the stretches it holds in (``window``). So a
+  catalog that writes the off-peak rates as its base and the peak ones as windows agrees with
+  a manifest that writes them the other way round.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._sources import LIMITS, RATES, Facts, Table, View
+from ._sources import LIMITS, RATES, Facts, Table, View, timed_differences
 
 if TYPE_CHECKING:
     from ._manifest import Model, Provider
@@ -54,6 +59,9 @@ class Finding:
     """The manifest's reason for a figure set by hand; an explained finding is not drift."""
     their_id: str | None = None
     """The other catalog's entry, where its id differs from ours."""
+    window: str | None = None
+    """For a rate of a price by time of day: the stretches of the UTC week where the two
+    differ ("Sat, Sun 01:00-04:00 UTC"); None when they differ at every hour."""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -139,7 +147,7 @@ def _provider(
         compared += 1
         facts = view.models[theirs]
         other = theirs if theirs != model_id else None
-        for field, ours, value in _figures(m, facts):
+        for field, ours, value, window in _figures(m, facts):
             rel = _relative(ours, value)
             if ours == value or (rel is not None and abs(rel) <= tolerance):
                 continue
@@ -156,6 +164,7 @@ def _provider(
                     rel,
                     m.pinned.get(pin),  # type: ignore[call-overload]
                     other,
+                    window,
                 )
             )
         conflict = _lifecycle(m, facts, today)
@@ -182,17 +191,25 @@ def _provider(
     return compared, found
 
 
-def _figures(m: Model, facts: Facts) -> Iterable[tuple[str, Decimal | int | None, Decimal | int]]:
-    for field in RATES:
-        value = getattr(facts, field)
-        ours = None if m.price is None else getattr(m.price, field)
-        if value is None or (value == 0 and ours is None):
-            continue
-        yield field, ours, value
+Figure = tuple[str, Decimal | int | None, Decimal | int, str | None]
+
+
+def _figures(m: Model, facts: Facts) -> Iterable[Figure]:
+    """(field, ours, theirs, stretches of the week or None) of each figure the other side
+    gives."""
+    if facts.windows or (m.price is not None and m.price.windows):
+        yield from timed_differences(m.price, facts)
+    else:
+        for field in RATES:
+            value = getattr(facts, field)
+            ours = None if m.price is None else getattr(m.price, field)
+            if value is None or (value == 0 and ours is None):
+                continue
+            yield field, ours, value, None
     for field in LIMITS:
         value = getattr(facts, field)
         if value is not None:
-            yield field, getattr(m, field), value
+            yield field, getattr(m, field), value, None
 
 
 def _relative(ours: Decimal | int | None, theirs: Decimal | int) -> float | None:

@@ -280,7 +280,7 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _show_rows(res: Resolution) -> list[tuple[str, str]]:
-    from ._docs import rate_text, source_text
+    from ._docs import rate_text, source_text, window_text
     from ._secrets import key_flaw
 
     d = res.to_dict()
@@ -327,6 +327,7 @@ def _show_rows(res: Resolution) -> list[tuple[str, str]]:
             if v is not None
         ]
         rows.append(("price", " / ".join(parts) + " per 1M tokens"))
+        rows += [("price window", window_text(w)) for w in info.price.windows]
     else:
         rows.append(("price", "(not published)"))
     if info.supports:

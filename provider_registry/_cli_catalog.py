@@ -21,7 +21,7 @@ from ._pricing import decimal_text
 if TYPE_CHECKING:
     from ._docs import PageState
     from ._manifest import Model, Price, PriceTier
-    from ._pricing import PriceBook, PriceLine
+    from ._pricing import PriceBook, PriceLine, WindowLine
     from ._registry import Registry
 
 __all__ = ["add_commands"]
@@ -80,15 +80,23 @@ def add_commands(
         "--input-tokens counts every prompt token, cached ones included; --cached-tokens and\n"
         "--cache-write-tokens say how many of them were read from or written to the cache.\n"
         "\n"
-        "--json keys: provider, model, at (date or null), input_tokens, output_tokens,\n"
-        "cached_tokens, cache_write_tokens, tier_above_input_tokens (integer or null),\n"
+        "--at takes a day (the prices in force then) or an instant such as\n"
+        "2026-12-05T03:00Z (UTC unless it names an offset), which also picks the window of\n"
+        "a model whose prices depend on the hour (off-peak rates). For such a model a day\n"
+        "alone is charged at its base rates, and no --at at the window in force now.\n"
+        "\n"
+        "--json keys: provider, model, at (date, UTC date-time, or null), input_tokens,\n"
+        "output_tokens, cached_tokens, cache_write_tokens, tier_above_input_tokens (integer\n"
+        "or null), window (the window charged: {hours, weekdays}, or null for the base rates),\n"
         "rates (input, output, cache_read, cache_write: the decimal text actually charged,\n"
         "or null; null as a whole when no price applies), cost_usd (exact decimal text or\n"
         "null), rounded_usd (decimal text or null), unknown_reason (text, null when known).",
         epilog="examples:\n"
         "  registry cost wandb/Llama-3.1-8B-Instruct --input-tokens 1000 --output-tokens 500\n"
         "  registry cost gpt-5.2 --input-tokens 1000 --cached-tokens 400 --output-tokens 100\n"
-        "  registry cost gemini-2.5-pro --input-tokens 1000 --at 2026-06-01 --json",
+        "  registry cost gemini-2.5-pro --input-tokens 1000 --at 2026-06-01 --json\n"
+        "  registry cost deepseek-v4-pro --input-tokens 1000 --output-tokens 10 "
+        "--at 2026-12-05T03:00Z",
     )
     p.add_argument("model", metavar="MODEL")
     p.add_argument("--input-tokens", type=_count, required=True, metavar="N")
@@ -97,8 +105,9 @@ def add_commands(
                    help="prompt tokens read from the cache (default 0)")  # fmt: skip
     p.add_argument("--cache-write-tokens", type=_count, default=0, metavar="N",
                    help="prompt tokens written to the cache (default 0)")  # fmt: skip
-    p.add_argument("--at", type=_date, metavar="YYYY-MM-DD",
-                   help="price the call as made on this day (default: current prices)")  # fmt: skip
+    p.add_argument("--at", type=_moment, metavar="YYYY-MM-DD[THH:MM[Z]]",
+                   help="price the call as made on this day or at this instant (default: "
+                   "now)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print JSON (stable keys, see above)")
 
     p = sub.add_parser(
@@ -164,6 +173,26 @@ def _count(text: str) -> int:
     if n < 0:
         raise argparse.ArgumentTypeError(f"{text!r}: a token count cannot be negative")
     return n
+
+
+def _moment(text: str) -> datetime.date:
+    """A day, or an instant: naive means UTC, and a trailing Z (which Python 3.10's
+    fromisoformat refuses) is UTC too."""
+    if "T" not in text.upper() and " " not in text.strip():
+        return _date(text)
+    clock = text.strip()
+    if clock[-1:] in ("Z", "z"):
+        clock = clock[:-1] + "+00:00"
+    try:
+        moment = datetime.datetime.fromisoformat(clock)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM, UTC "
+            "unless an offset such as +08:00 follows)"
+        ) from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc)
 
 
 def _date(text: str) -> datetime.date:
@@ -304,7 +333,7 @@ def _cmd_cost(args: argparse.Namespace, out: TextIO) -> int:
     import warnings
 
     from ._docs import rate_text
-    from ._pricing import effective_rates, own_rate, price_at, tier_for
+    from ._pricing import effective_rates, now_utc, own_rate, price_at, tier_for, utc_day
     from ._resolver import resolve
 
     with warnings.catch_warnings(record=True) as caught:
@@ -323,11 +352,17 @@ def _cmd_cost(args: argparse.Namespace, out: TextIO) -> int:
         "cached_tokens": args.cached_tokens,
         "cache_write_tokens": args.cache_write_tokens,
     }
-    total = res.cost(**counts, at=args.at)  # validates the counts; the one source of the sum
     book = res.prices
-    price = price_at(book, args.at)
+    # A price with windows is charged at the window of one instant: read the clock once, and
+    # price and show the same one.
+    at = now_utc() if args.at is None and book is not None and book.windowed else args.at
+    total = res.cost(**counts, at=at)  # validates the counts; the one source of the sum
+    price = price_at(book, at)
     tier = tier_for(price, args.input_tokens) if price is not None else None
-    rates = effective_rates(price, tier) if price is not None else None
+    window = None
+    if price is not None and isinstance(at, datetime.datetime):
+        window = price.window_at(at)
+    rates = effective_rates(price, window or tier) if price is not None else None
     fresh = args.input_tokens - args.cached_tokens - args.cache_write_tokens
     parts = [
         ("input" if fresh == args.input_tokens else "uncached input", "input", fresh),
@@ -336,21 +371,25 @@ def _cmd_cost(args: argparse.Namespace, out: TextIO) -> int:
         ("output", "output", args.output_tokens),
     ]
     if args.at is not None and price is not None and book is not None:
-        early = _before_known_price(book, price, args.at, res)
+        early = _before_known_price(book, price, utc_day(args.at), res)
         if early:
             print(f"registry: warning: {early}", file=sys.stderr)
     reason = None
     if total is None:
-        reason = _unknown_reason(res.model_info is not None, book, price, args.at, rates, parts)
+        day = None if args.at is None else utc_day(args.at)
+        reason = _unknown_reason(res.model_info is not None, book, price, day, rates, parts)
     name = f"{res.provider_id}/{res.model}"
 
     if args.json:
         doc = {
             "provider": res.provider_id,
             "model": res.model,
-            "at": args.at.isoformat() if args.at else None,
+            "at": _at_text(args.at) if args.at else None,
             **counts,
             "tier_above_input_tokens": tier.above_input_tokens if tier else None,
+            "window": None
+            if window is None
+            else {"hours": list(window.hours), "weekdays": list(window.weekdays)},
             "rates": None if rates is None else {k: _decimal(v) for k, v in rates.items()},
             "cost_usd": None if total is None else decimal_text(total),
             "rounded_usd": None if total is None else _rounded(total),
@@ -360,9 +399,16 @@ def _cmd_cost(args: argparse.Namespace, out: TextIO) -> int:
         out.write("\n")
         return 0
 
-    rows = [("model", name), ("prices", f"in force on {args.at}" if args.at else "current")]
+    when = "current"
+    if isinstance(args.at, datetime.datetime):
+        when = f"in force at {_at_text(args.at)}"
+    elif args.at is not None:
+        when = f"in force on {args.at}"
+    rows = [("model", name), ("prices", when)]
     if tier is not None:
         rows.append(("tier", f"prompt above {tier.above_input_tokens:,} tokens"))
+    if price is not None and price.windows:
+        rows.append(("window", _window_row(window, at)))
     for label, field, tokens in parts:
         if not tokens and field in ("cache_read", "cache_write"):
             continue
@@ -371,7 +417,8 @@ def _cmd_cost(args: argparse.Namespace, out: TextIO) -> int:
             rows.append((label, f"{tokens:,} tokens, no price"))
             continue
         note = ""
-        if field.startswith("cache") and price is not None and own_rate(price, tier, field) is None:
+        own = own_rate(price, window or tier, field) if price is not None else None
+        if field.startswith("cache") and price is not None and own is None:
             note = " (the input rate: no separate cache price)"
         amount = decimal_text(tokens * per / Decimal(1_000_000))
         rows.append((label, f"{tokens:,} tokens x ${rate_text(per)} per 1M = ${amount}{note}"))
@@ -384,6 +431,22 @@ def _cmd_cost(args: argparse.Namespace, out: TextIO) -> int:
     for k, v in rows:
         print(f"{k.ljust(width)}  {v}", file=out)
     return 0
+
+
+def _at_text(at: datetime.date) -> str:
+    if isinstance(at, datetime.datetime):
+        return at.astimezone(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
+    return at.isoformat()
+
+
+def _window_row(window: WindowLine | None, at: datetime.date | None) -> str:
+    from ._docs import window_text
+
+    if window is not None:
+        return window_text(window)
+    if isinstance(at, datetime.datetime):
+        return f"none at {_at_text(at)}: the base rates"
+    return "none: a day names no hour, so the base rates apply (give a time to pick a window)"
 
 
 def _unknown_reason(

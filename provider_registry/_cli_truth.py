@@ -196,9 +196,16 @@ def _text(report: AuditReport, out: TextIO, *, everything: bool) -> None:
                 f.ours or ("-" if kind == "figure" else ""),
                 f.theirs or "",
                 "" if f.relative is None else f"{f.relative:+.1%}",
-                f"set by hand: {f.explained}"
-                if f.explained
-                else (f"as {f.their_id}" if f.their_id else ""),
+                "  ".join(
+                    part
+                    for part in (
+                        f"at {f.window}" if f.window else "",
+                        f"set by hand: {f.explained}"
+                        if f.explained
+                        else (f"as {f.their_id}" if f.their_id else ""),
+                    )
+                    if part
+                ),
             )
             for f in rows
         ]
@@ -240,6 +247,8 @@ def _github(report: AuditReport, registry: Registry, out: TextIO) -> None:
         text = f"{f.source}: {_TITLES[f.kind]}: {f.provider}/{f.model}"
         if f.field:
             text += f" {f.field}: ours {f.ours or '-'}, theirs {f.theirs}"
+        if f.window:
+            text += f" at {f.window}"
         where = f"file={_gh_escape(file, prop=True)},line={mark.line if mark else 1}"
         print(f"::warning {where}::{_gh_escape(text)}", file=out)
     n = len(report.drift)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime
 import email.utils
 import json
 import logging
@@ -46,7 +47,7 @@ from ._errors import (
     RateLimitError,
     ServerError,
 )
-from ._pricing import cost_of_usage
+from ._pricing import cost_of_usage, now_utc
 from ._registry import Registry
 from ._request import build_request, origin_of
 from ._resolver import Resolution, resolve_split
@@ -355,14 +356,23 @@ def _json(text: str | bytes) -> Any:
         return _NOT_JSON
 
 
-def _reply(res: Resolution, response: httpx.Response) -> Reply:
+def _sent_at(res: Resolution) -> datetime.datetime | None:
+    """The instant a call is made, for a model whose price depends on the hour (its windows);
+    None otherwise, which prices it at the current prices without reading the clock. A reply or
+    stream is priced at this instant, not when it ends, so a long stream that crosses into
+    another window keeps the rates it started under."""
+    book = res.prices
+    return now_utc() if book is not None and book.windowed else None
+
+
+def _reply(res: Resolution, response: httpx.Response, sent: datetime.datetime | None) -> Reply:
     data = _json(response.content)
     if data is _NOT_JSON:
         message = "malformed reply: not JSON"
         raise MalformedReplyError(res.provider_id, message, status_code=response.status_code)
     reply = Reply(DIALECTS[res.provider.api.dialect].reply(data, res.provider_id))
     reply.resolution = res
-    reply.cost = cost_of_usage(res.prices, reply.get("usage"), res.provider_id)
+    reply.cost = cost_of_usage(res.prices, reply.get("usage"), res.provider_id, sent)
     return reply
 
 
@@ -404,11 +414,12 @@ class _Priced:
     """Decimal USD for :attr:`usage`, once the stream is exhausted; None before, when no
     usage came, or when the model has no price."""
 
-    def __init__(self, res: Resolution) -> None:
+    def __init__(self, res: Resolution, sent: datetime.datetime | None) -> None:
         self.resolution = res
         self.usage = None
         self.cost = None
         self._seen: dict[str, Any] | None = None
+        self._sent = sent
 
     def _see(self, chunk: dict[str, Any]) -> dict[str, Any]:
         usage = chunk.get("usage")
@@ -419,15 +430,20 @@ class _Priced:
     def _finish(self) -> None:
         res = self.resolution
         self.usage = self._seen
-        self.cost = cost_of_usage(res.prices, self._seen, res.provider_id)
+        self.cost = cost_of_usage(res.prices, self._seen, res.provider_id, self._sent)
 
 
 class Stream(_Priced, Iterator[dict[str, Any]]):
     """The chunks of ``completion(stream=True)``, OpenAI-shaped. When the iteration has ended,
     ``stream.usage`` and ``stream.cost`` hold what the provider reported and its price."""
 
-    def __init__(self, chunks: Generator[dict[str, Any], None, None], res: Resolution) -> None:
-        super().__init__(res)
+    def __init__(
+        self,
+        chunks: Generator[dict[str, Any], None, None],
+        res: Resolution,
+        sent: datetime.datetime | None = None,
+    ) -> None:
+        super().__init__(res, sent)
         self._chunks = chunks
 
     def __iter__(self) -> Stream:
@@ -448,8 +464,13 @@ class Stream(_Priced, Iterator[dict[str, Any]]):
 class AsyncStream(_Priced, AsyncIterator[dict[str, Any]]):
     """The chunks of ``acompletion(stream=True)``; ``usage`` and ``cost`` as for Stream."""
 
-    def __init__(self, chunks: AsyncGenerator[dict[str, Any], None], res: Resolution) -> None:
-        super().__init__(res)
+    def __init__(
+        self,
+        chunks: AsyncGenerator[dict[str, Any], None],
+        res: Resolution,
+        sent: datetime.datetime | None = None,
+    ) -> None:
+        super().__init__(res, sent)
         self._chunks = chunks
 
     def __aiter__(self) -> AsyncStream:
@@ -566,11 +587,12 @@ def completion(
     policy = retry or Retry()
     owned = client is None
     http = client if client is not None else httpx.Client(timeout=timeout)
+    sent = _sent_at(res)
     if stream:
-        return Stream(_stream(http, owned, request, res, policy), res)
+        return Stream(_stream(http, owned, request, res, policy), res, sent)
     try:
         response = _send(http, request, res, policy, stream=False)
-        return _reply(res, response)
+        return _reply(res, response, sent)
     finally:
         if owned:
             http.close()
@@ -612,11 +634,12 @@ async def acompletion(
     policy = retry or Retry()
     owned = client is None
     http = client if client is not None else httpx.AsyncClient(timeout=timeout)
+    sent = _sent_at(res)
     if stream:
-        return AsyncStream(_astream(http, owned, request, res, policy), res)
+        return AsyncStream(_astream(http, owned, request, res, policy), res, sent)
     try:
         response = await _asend(http, request, res, policy, stream=False)
-        return _reply(res, response)
+        return _reply(res, response, sent)
     finally:
         if owned:
             await http.aclose()

@@ -12,10 +12,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from ._errors import CommandError
 from ._manifest import Model, PriceTier, Provider, Rates, Source
@@ -29,6 +29,7 @@ __all__ = [
     "rate_text",
     "render_provider",
     "update_page",
+    "window_text",
 ]
 
 BEGIN = "<!-- BEGIN GENERATED: registry docs -->"
@@ -106,7 +107,7 @@ def _rate(value: Decimal | None) -> str:
     return _NONE if value is None else rate_text(value)
 
 
-def _rates_summary(rates: Rates) -> str:
+def _rates_summary(rates: Rates | _Window) -> str:
     parts = [
         f"{label} {rate_text(value)}"
         for label, value in (
@@ -118,6 +119,42 @@ def _rates_summary(rates: Rates) -> str:
         if value is not None
     ]
     return ", ".join(parts) or "no rates"
+
+
+_DAYS = ("", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _days_text(days: Sequence[int]) -> str:
+    chosen = sorted(set(days))
+    if chosen == list(range(1, 8)):
+        return "every day"
+    if chosen == list(range(chosen[0], chosen[-1] + 1)) and len(chosen) > 2:
+        return f"{_DAYS[chosen[0]]}-{_DAYS[chosen[-1]]}"
+    return ", ".join(_DAYS[d] for d in chosen)
+
+
+class _Window(Protocol):
+    """A manifest's PriceWindow, or the WindowLine cost() reads."""
+
+    @property
+    def hours(self) -> Sequence[str]: ...
+    @property
+    def weekdays(self) -> Sequence[int]: ...
+    @property
+    def input(self) -> Decimal | None: ...
+    @property
+    def output(self) -> Decimal | None: ...
+    @property
+    def cache_read(self) -> Decimal | None: ...
+    @property
+    def cache_write(self) -> Decimal | None: ...
+
+
+def window_text(window: _Window) -> str:
+    """A window of the week and its rates in one line: "00:00-01:00, 10:00-24:00 UTC every
+    day: in 0.66, out 1.98"."""
+    hours = ", ".join(window.hours)
+    return f"{hours} UTC {_days_text(window.weekdays)}: {_rates_summary(window)}"
 
 
 def _tier_text(tier: PriceTier) -> str:
@@ -337,6 +374,22 @@ def _models_section(p: Provider, h3: str) -> list[str]:
                 reasons.append(f"free: {_text(m.free)}")
             out.append(f"- {_code(model_id)}: " + "; ".join(reasons))
         out.append("")
+    timed = [(model_id, m) for model_id, m in models if m.price and m.price.windows]
+    if timed:
+        out += [
+            f"{h3} Prices by time of day",
+            "",
+            "In these windows of the UTC week the rates below replace the base rates of the "
+            "table (a rate not named stays the base rate); a request is charged at the window "
+            "it is sent in.",
+            "",
+        ]
+        for model_id, m in timed:
+            assert m.price is not None
+            for w in m.price.windows:
+                note = f" ({_text(w.note)})" if w.note else ""
+                out.append(f"- {_code(model_id)}: {window_text(w)}{note}")
+        out.append("")
     history = [(model_id, m) for model_id, m in models if m.price_history]
     if history:
         out += [f"{h3} Price history", ""]
@@ -344,6 +397,7 @@ def _models_section(p: Provider, h3: str) -> list[str]:
             out.append(f"- {_code(model_id)}:")
             for past in m.price_history:
                 tiers = "".join(f"; {_tier_text(t)}" for t in past.tiers)
+                tiers += "".join(f"; {window_text(w)}" for w in past.windows)
                 out.append(f"  - until {past.until.isoformat()}: {_rates_summary(past)}{tiers}")
             if m.price is not None:
                 since = f"since {m.price.since.isoformat()}" if m.price.since else "now"

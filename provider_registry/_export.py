@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
 from ._errors import InvalidRequestError, UnknownProviderError
 from ._manifest import Capability, Dialect, Mode, Model, Price, Provider, Rates, Status
-from ._pricing import PriceLine, decimal_text, effective_rates
+from ._pricing import PriceLine, WindowLine, decimal_text, effective_rates
 from ._schema import SchemaFile
 from .dialects import DIALECTS, asks_stream_usage
 
@@ -92,6 +92,8 @@ LITELLM_LEFT_OUT: dict[str, str] = {
     "cannot route them",
     "mode": "a mode LiteLLM does not price per token (it would count them as free)",
     "unpriced": "no price, or no input or output rate (LiteLLM would count them as free)",
+    "windows": "prices by time of day with more than one set of window rates (LiteLLM's "
+    "off_peak_pricing holds one)",
 }
 """Why ``export_litellm`` leaves a model out: the keys of ``LiteLLMModelMap.left_out``."""
 
@@ -157,6 +159,38 @@ def _ll_prices(entry: dict[str, Any], price: Price) -> None:
         n = tier.above_input_tokens
         suffix = f"_above_{n // 1000}k_tokens" if n % 1000 == 0 else f"_above_{n}_tokens"
         _ll_rates(entry, effective_rates(line, tier), suffix)
+    if line.windows:
+        entry["off_peak_pricing"] = _ll_off_peak(line)
+
+
+def _ll_off_peak(line: PriceLine) -> dict[str, Any]:
+    """The windows of a price as LiteLLM's ``off_peak_pricing`` block (its
+    litellm_core_utils/llm_cost_calc/utils.py, ``_is_off_peak``): one set of rates, in force
+    in any of ``windows``, each "HH:MM-HH:MM" hours in UTC on ISO weekdays, the end excluded
+    and "00:00" as an end meaning midnight. Every key LiteLLM reads there is written, the flat
+    every-day ``hours_utc`` empty and the weekdays read in UTC, because register_model merges
+    this block into LiteLLM's own one key by key. The caller has checked that the windows
+    share one set of rates (``_ll_windows_fit``)."""
+    block: dict[str, Any] = {"hours_utc": [], "weekday_timezone": "UTC", "windows": []}
+    for window in line.windows:
+        hours = [f"{start}-{'00:00' if end == '24:00' else end}" for start, end in _spans(window)]
+        block["windows"].append({"hours_utc": hours, "weekdays": sorted(set(window.weekdays))})
+    _ll_rates(block, effective_rates(line, line.windows[0]), "")
+    return block
+
+
+def _spans(window: WindowLine) -> list[tuple[str, str]]:
+    return [(span[:5], span[6:]) for span in window.hours]
+
+
+def _ll_windows_fit(m: Model) -> bool:
+    """Whether LiteLLM can hold the windows of the model's current price: its off_peak_pricing
+    has one set of rates, so every window must charge the same."""
+    if m.price is None or not m.price.windows:
+        return True
+    line = PriceLine(m.price.model_dump())
+    first = effective_rates(line, line.windows[0])
+    return all(effective_rates(line, w) == first for w in line.windows[1:])
 
 
 def _ll_rates(entry: dict[str, Any], rates: Mapping[str, Decimal | None], suffix: str) -> None:
@@ -203,7 +237,9 @@ def litellm_model_map(
     narrow the map to their union; by default it holds the whole registry.
 
     Prices become USD per token; a tier above N prompt tokens becomes the
-    ``*_above_<N/1000>k_tokens`` fields. Fields the manifest does not know are left out;
+    ``*_above_<N/1000>k_tokens`` fields, and windows of the week (prices by time of day) LiteLLM's
+    ``off_peak_pricing``, which holds one set of window rates: a model whose windows charge
+    different rates is left out ("windows"). Fields the manifest does not know are left out;
     capabilities appear only when true.
     """
     chosen = _selection(reg, providers, models)
@@ -229,6 +265,8 @@ def litellm_model_map(
                 reason = "mode"
             elif not _ll_priced(m):
                 reason = "unpriced"
+            elif not _ll_windows_fit(m):
+                reason = "windows"
             else:
                 out.setdefault(f"{prefix}/{model_id}", _litellm_entry(prefix, m))
                 continue
@@ -333,14 +371,29 @@ def litellm_proxy_config(reg: Registry, models: Sequence[str]) -> LiteLLMProxyCo
         if headers:
             params["extra_headers"] = headers
         info = res.model_info
+        model_info: dict[str, Any] = {}
         if info is not None and info.price is not None and _ll_priced(info):
             _ll_prices(params, info.price)
+            # A deployment's time-of-day rates go in its model_info, where LiteLLM's proxy
+            # reads deployment-scoped pricing; in litellm_params they would be sent along.
+            off_peak = params.pop("off_peak_pricing", None)
+            if off_peak is not None and _ll_windows_fit(info):
+                model_info["off_peak_pricing"] = off_peak
+            elif off_peak is not None:
+                notes.append(
+                    f"{name}: its prices by time of day have more than one set of window rates, "
+                    "which LiteLLM's off_peak_pricing cannot hold; LiteLLM charges the base "
+                    "rates at every hour"
+                )
         else:
             notes.append(
                 f"{name}: no price (or no input or output rate) in the manifest, so none was "
                 "written; LiteLLM counts calls it cannot price as free"
             )
-        entries.append({"model_name": name, "litellm_params": params})
+        entry: dict[str, Any] = {"model_name": name, "litellm_params": params}
+        if model_info:
+            entry["model_info"] = model_info
+        entries.append(entry)
     text = yaml.safe_dump(
         {"model_list": entries}, sort_keys=False, allow_unicode=True, default_flow_style=False
     )
@@ -417,11 +470,25 @@ class CatalogTier(CatalogRates):
     """The tier applies when the prompt has more tokens than this."""
 
 
+class CatalogWindow(CatalogRates):
+    """Rates in force in stretches of the UTC week; they replace the base rates for a request
+    sent in the window, and a rate left out is the base rate."""
+
+    hours: list[str]
+    """Stretches of the day in UTC, "HH:MM-HH:MM", the start included and the end not;
+    "24:00" ends at midnight."""
+    weekdays: list[int]
+    """ISO weekdays in UTC (1 is Monday, 7 is Sunday) the hours apply on."""
+
+
 class CatalogPrice(CatalogRates):
-    """A model's prices: base rates, plus tiers for large prompts."""
+    """A model's prices: base rates, plus tiers for large prompts, plus windows of the week."""
 
     tiers: list[CatalogTier]
     """Long-context rates, lowest threshold first; the highest threshold met wins."""
+    windows: list[CatalogWindow]
+    """Rates by time of day (off-peak, peak); outside every window the base rates apply. The
+    windows of one price never overlap."""
     since: datetime.date | None = None
     """The day these prices took effect, where earlier prices are in price_history."""
 
@@ -573,7 +640,10 @@ def _price(price: Price) -> dict[str, Any]:
         {**_rates(t), "above_input_tokens": t.above_input_tokens}
         for t in sorted(price.tiers, key=lambda t: t.above_input_tokens)
     ]
-    return {**_rates(price), "tiers": tiers, "since": price.since}
+    windows = [
+        {**_rates(w), "hours": w.hours, "weekdays": sorted(set(w.weekdays))} for w in price.windows
+    ]
+    return {**_rates(price), "tiers": tiers, "windows": windows, "since": price.since}
 
 
 def _catalog_provider(p: Provider) -> CatalogProvider:

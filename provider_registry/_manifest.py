@@ -41,6 +41,7 @@ __all__ = [
     "Pinnable",
     "Price",
     "PriceTier",
+    "PriceWindow",
     "Provider",
     "Rates",
     "RequestRules",
@@ -66,6 +67,7 @@ PARAM_NAME = r"^[a-z][a-z0-9_]*$"
 ID_TEMPLATE = r"^[^{}\s*]+(\{[a-z][a-z0-9_]{0,31}\}[^{}\s]+)*(\{[a-z][a-z0-9_]{0,31}\})?$"
 
 URL_PATTERN = r"^https?://\S+$"
+HOUR_SPAN = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
 PATTERN_HINTS = {
     ENV_NAME: "environment variable names are UPPER_SNAKE_CASE",
     SLUG: "ids and aliases are lower-case letters, digits, '-' and '_'",
@@ -75,6 +77,7 @@ PATTERN_HINTS = {
     URL_PATTERN: "write a full https:// URL",
     PARAM_NAME: "parameter names are lower_snake_case, the keyword callers pass to resolve()",
     ID_TEMPLATE: "write literal text first, then text and {slot}s, with text between two slots",
+    HOUR_SPAN: 'write "HH:MM-HH:MM" in UTC, from 00:00 up to 24:00, e.g. "10:00-24:00"',
 }
 """What to tell a person whose value fails one of the patterns above."""
 
@@ -361,11 +364,49 @@ class PriceTier(Rates):
     """The tier applies when the prompt has more tokens than this."""
 
 
+HourSpan = Annotated[str, StringConstraints(pattern=HOUR_SPAN)]
+Weekday = Annotated[int, Field(strict=True, ge=1, le=7)]
+ALL_WEEKDAYS = (1, 2, 3, 4, 5, 6, 7)
+
+
+def span_minutes(span: str) -> tuple[int, int]:
+    """A ``"HH:MM-HH:MM"`` span as (first minute, minute after the last) of the UTC day."""
+    start, end = span.split("-")
+    return _minute(start), _minute(end)
+
+
+def _minute(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+class PriceWindow(Rates):
+    """Rates that apply in stretches of the UTC week (time-of-day pricing, such as an off-peak
+    discount or a peak surcharge). They replace the base rates for the whole request sent in the
+    window; a rate left out here is the base rate."""
+
+    hours: list[HourSpan] = Field(min_length=1)
+    """Stretches of the day, in UTC, as "HH:MM-HH:MM": the start is included, the end is not,
+    and "24:00" ends at midnight, e.g. ["00:00-01:00", "10:00-24:00"]. A stretch across
+    midnight is written as two."""
+    weekdays: list[Weekday] = Field(default_factory=lambda: list(ALL_WEEKDAYS))
+    """The days (ISO numbers in UTC: 1 is Monday, 7 is Sunday) the hours apply on; left out,
+    every day."""
+    source: Slug | None = None
+    """The ``sources`` entry these figures and hours come from; left out, the model's."""
+    note: str | None = Field(default=None, min_length=1)
+    """What the window is (e.g. "off-peak"), and where sources disagree about it."""
+
+
 class Price(Rates):
-    """The model's prices: base rates, plus tiers for large prompts."""
+    """The model's prices: base rates, plus tiers for large prompts, plus rates for stretches of
+    the week."""
 
     tiers: list[PriceTier] = Field(default_factory=list)
     """Long-context rates, each for prompts above its threshold; the highest threshold met wins."""
+    windows: list[PriceWindow] = Field(default_factory=list)
+    """Rates in force at some hours of the UTC week (off-peak, peak). Outside every window the
+    base rates apply; the windows of one price may not overlap."""
     since: Day | None = None
     """The day these prices took effect, where an earlier price is in price_history."""
 
@@ -577,6 +618,13 @@ def _model_problems(p: Provider, model_id: str, m: Model) -> Problems:
         priced.append(((*base, "price"), m.price))
         priced += [((*base, "price", "tiers", i), t) for i, t in enumerate(m.price.tiers)]
     priced += [((*base, "price_history", i), h) for i, h in enumerate(m.price_history)]
+    timed: list[tuple[tuple[str | int, ...], Price]] = (
+        [((*base, "price"), m.price)] if m.price else []
+    )
+    timed += [((*base, "price_history", i), h) for i, h in enumerate(m.price_history)]
+    for path, price in timed:
+        priced += [((*path, "windows", i), w) for i, w in enumerate(price.windows)]
+        found += _window_problems(p, path, price)
     for path, rates in priced:
         for field in ("input", "output", "cache_read", "cache_write"):
             value = getattr(rates, field)
@@ -634,6 +682,74 @@ def _model_problems(p: Provider, model_id: str, m: Model) -> Problems:
         found.append(
             ((*base, "source"), f"no sources entry has the id {m.source!r}", f"known: {known}")
         )
+    return found
+
+
+_WEEKDAY_NAMES = ("", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _window_problems(p: Provider, path: tuple[str | int, ...], price: Price) -> Problems:
+    """Windows that can be read one way only: stretches that end after they start, days named
+    once, some rate of their own, no two windows covering the same minute, and no tiers beside
+    them (which of the two would win is not written anywhere)."""
+    found: Problems = []
+    if price.windows and price.tiers:
+        found.append(
+            (
+                (*path, "windows"),
+                "a price with tiers cannot have windows as well",
+                "no source prices a model by prompt size and by hour at once; say which "
+                "applies by writing the rates each stretch charges",
+            )
+        )
+    taken: dict[int, list[tuple[int, int, int]]] = {}  # weekday -> (start, end, window)
+    for i, window in enumerate(price.windows):
+        at = (*path, "windows", i)
+        if all(
+            getattr(window, f) is None for f in ("input", "output", "cache_read", "cache_write")
+        ):
+            found.append(
+                (at, "the window has no rate of its own", "give the rates that apply in it")
+            )
+        if len(set(window.weekdays)) != len(window.weekdays):
+            found.append(((*at, "weekdays"), "a day is named twice", None))
+        if window.source is not None and all(s.id != window.source for s in p.sources):
+            known = ", ".join(s.id for s in p.sources) or "none"
+            found.append(
+                (
+                    (*at, "source"),
+                    f"no sources entry has the id {window.source!r}",
+                    f"known: {known}",
+                )
+            )
+        for j, span in enumerate(window.hours):
+            start, end = span_minutes(span)
+            if end <= start:
+                found.append(
+                    (
+                        (*at, "hours", j),
+                        f"{span} does not end after it starts",
+                        'write a stretch across midnight as two, e.g. "22:00-24:00" and '
+                        '"00:00-02:00"',
+                    )
+                )
+                continue
+            for day in set(window.weekdays):
+                for other_start, other_end, other in taken.get(day, []):
+                    if start < other_end and other_start < end:
+                        whose = "this window" if other == i else f"window {other}"
+                        found.append(
+                            (
+                                (*at, "hours", j),
+                                f"{span} on {_WEEKDAY_NAMES[day]} overlaps {whose}",
+                                "the windows of one price may not cover the same minute",
+                            )
+                        )
+                        break
+                else:
+                    taken.setdefault(day, []).append((start, end, i))
+                    continue
+                break
     return found
 
 

@@ -37,7 +37,7 @@ from ._errors import (
     UnknownModelError,
     UnknownProviderError,
 )
-from ._pricing import PriceBook, cost
+from ._pricing import PriceBook, cost, utc_day
 from ._registry import Derived, ProviderEntry, Registry, default_registry
 from ._secrets import mask_secret, redact_url
 from ._urls import PLACEHOLDER as _VAR
@@ -242,14 +242,16 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
     ) -> Decimal | None:
         """USD for one call at this model's prices; None when it has no price. ``at`` (a date
         or datetime) uses the prices in force that day; a prompt above a tier's threshold is
-        charged at that tier's rates. A retired model (``include_retired=True``) is priced for
-        a day before its retirement only.
+        charged at that tier's rates. Where the price has windows (time-of-day rates), a
+        datetime (aware, or naive read as UTC) is charged at the window it falls in, None at
+        the one in force now, and a date alone at the base rates. A retired model
+        (``include_retired=True``) is priced for a day before its retirement only.
 
         >>> resolve("wandb/Llama-3.1-8B-Instruct").cost(input_tokens=1000, output_tokens=500)
         Decimal('0.00033')
         """
         if self._retired is not None:
-            day = at.date() if isinstance(at, datetime.datetime) else at
+            day = None if at is None else utc_day(at)
             ended = self._retired.retired_on
             if day is None or (ended is not None and day.isoformat() >= ended):
                 raise self._retired

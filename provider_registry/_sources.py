@@ -13,6 +13,7 @@ import dataclasses
 import datetime
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -23,10 +24,21 @@ from ._import import _ll_decimal, _md_decimal
 from ._paths import FileRefused, read_regular
 
 if TYPE_CHECKING:
-    from ._manifest import Provider
+    from ._manifest import Price, Provider
     from ._registry import Registry
 
-__all__ = ["KINDS", "Facts", "Table", "View", "load_table", "read_table"]
+__all__ = [
+    "KINDS",
+    "Facts",
+    "Table",
+    "View",
+    "Window",
+    "load_table",
+    "read_table",
+    "stretch_text",
+    "timed_differences",
+    "week_of",
+]
 
 KINDS = {"litellm": "litellm", "models.dev": "models_dev", "genai-prices": "genai_prices"}
 """Each catalog kind, and the ``interop`` field that maps its provider names to ours."""
@@ -36,6 +48,117 @@ MAX_BYTES = 256 * 1024 * 1024
 
 RATES = ("input", "output", "cache_read", "cache_write")
 LIMITS = ("context_window", "max_output_tokens")
+DAY = 24 * 60
+WEEK = 7 * DAY
+ALL_DAYS = frozenset(range(1, 8))
+_DAY_NAMES = ("", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclasses.dataclass(frozen=True)
+class Window:
+    """Rates a catalog (or a manifest) gives for stretches of the UTC week, in one shape:
+    ISO weekdays, and (first minute, minute after the last) spans of the day, never across
+    midnight. A rate it leaves out is the base rate."""
+
+    weekdays: frozenset[int]
+    spans: tuple[tuple[int, int], ...]
+    rates: Mapping[str, Decimal]
+
+
+Rates = Mapping[str, "Decimal | None"]
+
+
+def week_of(
+    base: Rates, windows: Iterable[Window]
+) -> list[tuple[int, int, dict[str, Decimal | None]]]:
+    """The week as (start, end, rates) stretches in minutes from Monday 00:00 UTC: the base
+    rates, with each window's laid over them (a later window over an earlier one, as
+    genai-prices reads its conditional prices)."""
+    owner = [-1] * WEEK
+    listed = list(windows)
+    for i, w in enumerate(listed):
+        for day in w.weekdays:
+            for start, end in w.spans:
+                lo = (day - 1) * DAY
+                owner[lo + start : lo + end] = [i] * (end - start)
+    out: list[tuple[int, int, dict[str, Decimal | None]]] = []
+    start = 0
+    for minute in range(1, WEEK + 1):
+        if minute == WEEK or owner[minute] != owner[start]:
+            i = owner[start]
+            rates = dict(base) if i < 0 else {**base, **listed[i].rates}
+            out.append((start, minute, rates))
+            start = minute
+    return out
+
+
+def timed_differences(
+    price: Price | None, facts: Facts
+) -> list[tuple[str, Decimal | None, Decimal, str | None]]:
+    """Where a manifest's price and a catalog's facts, either with windows, charge different
+    rates: compared minute by minute over the UTC week, each difference once per (field, ours,
+    theirs) with the stretches it holds in (None when it holds all week). A rate the catalog
+    does not give, or gives as 0 where ours is unknown, is not a difference."""
+    from ._manifest import span_minutes
+
+    base = {f: None if price is None else getattr(price, f) for f in RATES}
+    windows = []
+    for w in price.windows if price is not None else []:
+        rates = {f: v for f in RATES if (v := getattr(w, f)) is not None}
+        spans = tuple(span_minutes(h) for h in w.hours)
+        windows.append(Window(frozenset(w.weekdays), spans, rates))
+    ours = week_of(base, windows)
+    theirs = week_of({f: getattr(facts, f) for f in RATES}, facts.windows)
+    cuts = sorted({start for start, _, _ in ours} | {start for start, _, _ in theirs})
+    our_starts = [start for start, _, _ in ours]
+    their_starts = [start for start, _, _ in theirs]
+    differ: dict[tuple[str, Decimal | None, Decimal], list[tuple[int, int]]] = {}
+    for i, start in enumerate(cuts):
+        end = cuts[i + 1] if i + 1 < len(cuts) else WEEK
+        mine = ours[bisect_right(our_starts, start) - 1][2]
+        other = theirs[bisect_right(their_starts, start) - 1][2]
+        for field in RATES:
+            value, own = other.get(field), mine.get(field)
+            if value is None or (value == 0 and own is None) or value == own:
+                continue
+            differ.setdefault((field, own, value), []).append((start, end))
+    out: list[tuple[str, Decimal | None, Decimal, str | None]] = []
+    for (field, own, value), stretches in differ.items():
+        whole = sum(end - start for start, end in stretches) == WEEK
+        out.append((field, own, value, None if whole else stretch_text(stretches)))
+    return out
+
+
+def stretch_text(stretches: Iterable[tuple[int, int]]) -> str:
+    """Stretches of the week (minutes from Monday 00:00 UTC) as text people read: the same
+    hours on several days are written once, "Sat, Sun 01:00-04:00 UTC"."""
+    by_hours: dict[tuple[int, int], list[int]] = {}
+    for start, end in stretches:
+        at = start
+        while at < end:  # cut at midnights
+            day, lo = divmod(at, DAY)
+            hi = min(end - day * DAY, DAY)
+            by_hours.setdefault((lo, hi), []).append(day + 1)
+            at = day * DAY + hi
+    parts = []
+    for (lo, hi), days in sorted(by_hours.items(), key=lambda kv: (kv[1][0], kv[0])):
+        names = "every day" if set(days) == ALL_DAYS else ", ".join(_DAY_NAMES[d] for d in days)
+        parts.append(f"{names} {_clock(lo)}-{_clock(hi)}")
+    return "; ".join(parts) + " UTC"
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _spans(start: int, end: int) -> list[tuple[int, int]]:
+    """A stretch of the day that may wrap past midnight, as spans that do not; an equal start
+    and end is the whole day (LiteLLM's reading)."""
+    if start == end:
+        return [(0, DAY)]
+    if start < end:
+        return [(start, end)]
+    return [(start, DAY)] + ([(0, end)] if end else [])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +177,11 @@ class Facts:
     """The day the catalog says the model stops being served (LiteLLM's deprecation_date)."""
     since: datetime.date | None = None
     """The day the catalog's current prices took effect, where it says."""
+    windows: tuple[Window, ...] = ()
+    """Rates the catalog gives for hours of the week (LiteLLM's off_peak_pricing,
+    genai-prices' time constraints), over the rates above."""
+    windows_unread: str | None = None
+    """Why the catalog's time-of-day rates could not be read into windows, if it has some."""
 
     def rates(self) -> dict[str, Decimal]:
         return {f: v for f in RATES if (v := getattr(self, f)) is not None}
@@ -257,8 +385,11 @@ def _litellm(
             continue  # "provider/id" is the entry LiteLLM itself prefers over a bare "id"
         rates = {field: _ll_decimal(e.get(k)) for k, field in _LL.items()}
         window, most = _count(e.get("max_input_tokens")), _count(e.get("max_output_tokens"))
+        windows, unread = _ll_windows(e.get("off_peak_pricing"))
         models[model_id] = _facts(
             rates,
+            windows=windows,
+            windows_unread=unread,
             context_window=window,
             # LiteLLM copies the context window into max_output_tokens where a provider has no
             # separate output limit; that copy is not an output limit.
@@ -266,6 +397,57 @@ def _litellm(
             retired_on=_date(e["deprecation_date"]) if e.get("deprecation_date") else None,
         )
     return found, unmapped
+
+
+def _ll_windows(block: Any) -> tuple[tuple[Window, ...], str | None]:
+    """LiteLLM's off_peak_pricing (litellm_core_utils/llm_cost_calc/utils.py, _is_off_peak):
+    the flat every-day ``hours_utc`` and the ``windows`` rules, each "HH:MM-HH:MM" in UTC,
+    wrapping past midnight, equal ends the whole day, on ISO ``weekdays`` (every day when
+    absent), all at the block's one set of rates."""
+    if not isinstance(block, Mapping):
+        return (), None
+    zone = block.get("weekday_timezone")
+    if isinstance(zone, str) and zone.strip() and zone.strip().upper() not in ("UTC", "ETC/UTC"):
+        return (), f"off_peak_pricing reads weekdays in {zone.strip()}"
+    rates = {
+        field: value
+        for key, field in _LL.items()
+        if (value := _ll_decimal(block.get(key))) is not None
+    }
+    rules: list[tuple[Any, Any]] = [(block.get("hours_utc"), None)]
+    windows = block.get("windows")
+    if isinstance(windows, list):
+        rules += [
+            (r.get("hours_utc"), r.get("weekdays")) for r in windows if isinstance(r, Mapping)
+        ]
+    out = []
+    for hours, weekdays in rules:
+        texts = [hours] if isinstance(hours, str) else hours if isinstance(hours, list) else []
+        spans = []
+        for text in texts:
+            found = re.fullmatch(r"\s*(\d\d):(\d\d)\s*-\s*(\d\d):(\d\d)\s*", str(text))
+            if found:
+                h1, m1, h2, m2 = map(int, found.groups())
+                if h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60:
+                    spans += _spans(h1 * 60 + m1, h2 * 60 + m2)
+        days = ALL_DAYS  # LiteLLM: no weekdays is every day; a day it cannot read, none
+        if weekdays is not None:
+            listed = weekdays if isinstance(weekdays, list) else []
+            days = frozenset(n for d in listed if (n := _weekday(d)) is not None)
+        if spans and days:
+            out.append(Window(days, tuple(spans), rates))
+    return tuple(out), None
+
+
+def _weekday(value: Any) -> int | None:
+    """An ISO weekday as LiteLLM writes one: 1 to 7, or an English name ("sat", "Saturday")."""
+    if type(value) is int:
+        return value if 1 <= value <= 7 else None
+    if isinstance(value, str) and len(value.strip()) >= 3:
+        names = [n.lower() for n in _DAY_NAMES[1:]]
+        short = value.strip().lower()[:3]
+        return names.index(short) + 1 if short in names else None
+    return None
 
 
 # -- models.dev ---------------------------------------------------------------------------------
@@ -342,6 +524,16 @@ def _genai(
 
 def _genai_facts(m: Mapping[str, Any], today: datetime.date) -> Facts:
     prices, since = _genai_current(m.get("prices"), today)
+    return _facts(
+        _genai_rates(prices),
+        context_window=_count(m.get("context_window")),
+        deprecated=m.get("deprecated") is True,
+        since=since,
+        windows=_genai_windows(m.get("prices")),
+    )
+
+
+def _genai_rates(prices: Mapping[str, Any]) -> dict[str, Decimal | None]:
     rates: dict[str, Decimal | None] = {}
     for key, field in _GP.items():
         value = prices.get(key)
@@ -351,12 +543,42 @@ def _genai_facts(m: Mapping[str, Any], today: datetime.date) -> Facts:
             rates[field] = None if value is None else Decimal(str(value))
         except InvalidOperation:
             rates[field] = None
-    return _facts(
-        rates,
-        context_window=_count(m.get("context_window")),
-        deprecated=m.get("deprecated") is True,
-        since=since,
-    )
+    return rates
+
+
+def _genai_windows(prices: Any) -> tuple[Window, ...]:
+    """genai-prices' conditional prices with a time of day (``start_time``, ``end_time``,
+    "HH:MM:SS+HH:MM"), which apply every day; a later one wins over an earlier one where they
+    overlap, as week_of lays them."""
+    if not isinstance(prices, list):
+        return ()
+    out = []
+    for item in prices:
+        if not isinstance(item, Mapping) or not isinstance(item.get("prices"), Mapping):
+            continue
+        constraint = item.get("constraint")
+        if not isinstance(constraint, Mapping) or set(constraint) != {"start_time", "end_time"}:
+            continue
+        start, end = _utc_minute(constraint["start_time"]), _utc_minute(constraint["end_time"])
+        if start is None or end is None:
+            continue
+        rates = {f: v for f, v in _genai_rates(item["prices"]).items() if v is not None}
+        out.append(Window(ALL_DAYS, tuple(_spans(start, end)), rates))
+    return tuple(out)
+
+
+def _utc_minute(text: Any) -> int | None:
+    """The minute of the UTC day of a "HH:MM[:SS][+HH:MM]" time (a time without an offset is
+    UTC)."""
+    try:
+        clock = datetime.time.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    offset = clock.utcoffset()
+    minute = clock.hour * 60 + clock.minute
+    if offset is not None:
+        minute -= int(offset.total_seconds()) // 60
+    return minute % DAY
 
 
 def _genai_current(

@@ -6,7 +6,9 @@ one into ``price_history``, ending the day the new one starts (the catalog's own
 the catalog's as_of), so costs of past requests stay right; a catalog older than our price does
 not replace it. A passed retirement date makes the model retired; a coming one, deprecated. Our
 retired models are history and stay as they are. A model whose figures change names the
-catalog's ``sources`` entry, which gets the catalog's location and date.
+catalog's ``sources`` entry, which gets the catalog's location and date. Prices by time of day
+(windows, on either side) are compared hour by hour and never written: a difference is reported
+as kept, for a person to edit.
 
 Files are edited with ruamel.yaml (the ``sync`` extra), which keeps comments and layout; every
 file is validated before anything is written.
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._errors import CommandError, SourceError
-from ._sources import LIMITS, RATES, Facts, Table, View, is_url
+from ._sources import LIMITS, RATES, Facts, Table, View, is_url, timed_differences
 
 if TYPE_CHECKING:
     from ._manifest import Model, Provider
@@ -194,6 +196,9 @@ class _Edit:
                 _put(node, "source", self.source_id, before="pinned")
 
     def price(self, model_id: str, m: Model, node: Any, facts: Facts) -> None:
+        if facts.windows or (m.price is not None and m.price.windows):
+            self.timed_price(model_id, m, facts)
+            return
         free = m.free is not None or self.p.free is not None
         theirs = {f: v for f, v in facts.rates().items() if v != 0 or free}
         ours = (
@@ -249,6 +254,25 @@ class _Edit:
         else:
             _put(node, "price", _flow(dict(new)), before="supports")
         self.change(model_id, "price", old_text, _rates_text(new))
+
+    def timed_price(self, model_id: str, m: Model, facts: Facts) -> None:
+        """Prices by time of day are compared hour by hour (as the audit does) and never
+        written: sync does not carry windows, so a difference is reported, kept, for a person
+        to edit."""
+        differ = timed_differences(m.price, facts)
+        if not differ:
+            return
+        field, ours, theirs, window = differ[0]
+        where = f" at {window}" if window else ""
+        more = f" and {len(differ) - 1} more" if len(differ) > 1 else ""
+        self.change(
+            model_id,
+            "price",
+            f"{field} {ours if ours is not None else '-'}",
+            f"{field} {theirs}{where}{more}",
+            "prices by time of day differ, and sync does not carry windows: edit the manifest "
+            "by hand (registry audit lists every difference)",
+        )
 
     def limits(self, model_id: str, m: Model, node: Any, facts: Facts) -> None:
         for field in LIMITS:

@@ -10,11 +10,14 @@ cost accounting all run as they would for real.
 The job:
   model_map    a map from `registry export --format litellm`, given to litellm.register_model
   routes       keys of that map to pass to litellm.get_llm_provider
-  costs        {key: [[prompt, completion, cached, cache_write], ...]}: LiteLLM's cost of each
+  costs        {key: [[prompt, completion, cached, cache_write, instant], ...]}: LiteLLM's cost
+               of each, with its billing clock pinned at the instant (ISO 8601, UTC), which
+               picks the off_peak_pricing window
   calls        [{model, api_base, api_key}]: litellm.completion, to record the URL it calls
-  proxy        {config: YAML text, env: {VAR: value}, usage: [prompt, completion]}: the
-               config's model_list, loaded as LiteLLM's proxy loads it, in a litellm.Router;
-               each model_name is called once
+  proxy        {config: YAML text, env: {VAR: value}, usage: [prompt, completion],
+               instants: [ISO 8601, ...]}: the config's model_list, loaded as LiteLLM's proxy
+               loads it, in a litellm.Router; each model_name is called once per instant, with
+               the billing clock pinned there
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ import json
 import logging
 import os
 import sys
-from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from datetime import datetime
 from importlib import metadata
 from typing import Any
 
@@ -95,6 +100,7 @@ def _handle(self: object, request: httpx.Request) -> httpx.Response:
 httpx.HTTPTransport.handle_request = _handle  # type: ignore[method-assign,assignment]
 
 import litellm  # noqa: E402
+from litellm._internal_context import _billing_time  # noqa: E402
 from litellm.secret_managers.main import get_secret  # noqa: E402
 
 litellm.suppress_debug_info = True
@@ -141,12 +147,22 @@ def routes(keys: list[str]) -> dict[str, Any]:
     return found
 
 
-def costs(cases: dict[str, list[list[int]]]) -> dict[str, list[Any]]:
+@contextmanager
+def billed_at(instant: str) -> Iterator[None]:
+    """LiteLLM's billing clock (its _billing_time, read by every off-peak check) pinned."""
+    token = _billing_time.set(datetime.fromisoformat(instant))
+    try:
+        yield
+    finally:
+        _billing_time.reset(token)
+
+
+def costs(cases: dict[str, list[list[Any]]]) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = {}
     for key, usages in cases.items():
         provider, model = key.split("/", 1)
         found[key] = []
-        for prompt, completion, cached, cache_write in usages:
+        for prompt, completion, cached, cache_write, instant in usages:
             usage = litellm.Usage(
                 prompt_tokens=prompt,
                 completion_tokens=completion,
@@ -156,9 +172,10 @@ def costs(cases: dict[str, list[list[int]]]) -> dict[str, list[Any]]:
             )
             try:
                 # As completion_cost() prices a reply: the wire id and the provider it came from.
-                a, b = litellm.cost_per_token(
-                    model=model, custom_llm_provider=provider, usage_object=usage
-                )
+                with billed_at(instant):
+                    a, b = litellm.cost_per_token(
+                        model=model, custom_llm_provider=provider, usage_object=usage
+                    )
                 found[key].append(a + b)
             except Exception as exc:  # reported to the test
                 found[key].append(_error(exc))
@@ -199,21 +216,26 @@ def proxy(job: dict[str, Any]) -> list[dict[str, Any]]:
     done = []
     for deployment in model_list:
         SENT.clear()
-        error = cost = None
-        try:
-            reply = router.completion(
-                model=deployment["model_name"], messages=[{"role": "user", "content": "hi"}]
-            )
-            cost = reply._hidden_params.get("response_cost")
-        except Exception as exc:  # reported to the test
-            error = _error(exc)
+        error = None
+        costs: list[Any] = []
+        for instant in job["instants"]:
+            try:
+                with billed_at(instant):
+                    reply = router.completion(
+                        model=deployment["model_name"],
+                        messages=[{"role": "user", "content": "hi"}],
+                    )
+                costs.append(reply._hidden_params.get("response_cost"))
+            except Exception as exc:  # reported to the test
+                error = _error(exc)
+                costs.append(None)
         posts = [s for s in SENT if s["method"] == "POST"]
         done.append(
             {
                 "model_name": deployment["model_name"],
                 "url": posts[-1]["url"] if posts else None,
                 "headers": posts[-1]["headers"] if posts else None,
-                "cost": cost,
+                "costs": costs,
                 "error": error,
             }
         )

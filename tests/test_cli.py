@@ -56,7 +56,7 @@ def test_show_json_has_stable_keys() -> None:
         "model_info",
     }  # fmt: skip
     assert (data["provider"], data["model"], data["api_key"]) == ("openai", "gpt-5.2", None)
-    price = {"input": "1.75", "output": "14", "cache_read": "0.175", "tiers": []}
+    price = {"input": "1.75", "output": "14", "cache_read": "0.175", "tiers": [], "windows": []}
     assert data["model_info"]["price"] == price
 
 

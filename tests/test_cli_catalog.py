@@ -222,6 +222,7 @@ def test_cost_json_keys_and_rates(priced: Path, capsys: pytest.CaptureFixture[st
         "cached_tokens": 0,
         "cache_write_tokens": 0,
         "tier_above_input_tokens": 200000,
+        "window": None,
         "rates": {"input": "2.5", "output": "15", "cache_read": "2.5", "cache_write": "2.5"},
         "cost_usd": "0.64",
         "rounded_usd": "0.64",

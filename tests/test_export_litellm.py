@@ -11,6 +11,7 @@ The fast tests encode LiteLLM's URL rules, citing its source, and check the expo
 
 from __future__ import annotations
 
+import datetime
 import importlib.util
 import io
 import json
@@ -55,6 +56,19 @@ PROBE = Path(__file__).resolve().parent / "litellm_probe.py"
 READY = "provider-registry-ready"  # written into the environment once litellm imports there
 HI = {"messages": [{"role": "user", "content": "hi"}]}
 PROXY_USAGE = (1200, 300)  # prompt and completion tokens in the proxy's canned replies
+UTC = datetime.timezone.utc
+# The instants LiteLLM's billing clock is pinned at (and ours priced at): for DeepSeek's windows,
+# a weekday peak hour, a weekday off-peak hour, a Saturday peak hour (peak by our sources,
+# off-peak in LiteLLM's own table, so its entry must carry our windows) and a Sunday night.
+INSTANTS = (
+    datetime.datetime(2026, 12, 2, 2, 30, tzinfo=UTC),  # Wednesday 02:30
+    datetime.datetime(2026, 12, 2, 12, 0, tzinfo=UTC),  # Wednesday 12:00
+    datetime.datetime(2026, 12, 5, 3, 0, tzinfo=UTC),  # Saturday 03:00
+    datetime.datetime(2026, 12, 6, 20, 0, tzinfo=UTC),  # Sunday 20:00
+)
+# A model whose price has no windows is priced at the first and last: a window of LiteLLM's own
+# that we lack would show at one of them.
+PLAIN_INSTANTS = (INSTANTS[0], INSTANTS[-1])
 
 # The URL LiteLLM calls when a user of the model map calls "<LiteLLM name>/<model>" with no
 # api_base and none of LiteLLM's variables set, where it is not the URL we call, and why. The
@@ -450,10 +464,17 @@ def _chat_model(reg: Registry, pid: str) -> str | None:
     return None
 
 
-def _usages(model: Any) -> list[list[int]]:
-    """[prompt, completion, cached, cache_write] cases for one model: small calls, cache reads
-    and writes, and prompts above every tier and above the thresholds LiteLLM's own entries use
-    (an entry of LiteLLM's could keep a tier ours lacks)."""
+def _usages(model: Any) -> list[list[Any]]:
+    """[prompt, completion, cached, cache_write, instant] cases for one model: small calls,
+    cache reads and writes, and prompts above every tier and above the thresholds LiteLLM's own
+    entries use (an entry of LiteLLM's could keep a tier ours lacks), each at the INSTANTS of a
+    model with windows, else at PLAIN_INSTANTS."""
+    windowed = model.price is not None and bool(model.price.windows)
+    instants = INSTANTS if windowed else PLAIN_INSTANTS
+    return [[*usage, t.isoformat()] for usage in _counts(model) for t in instants]
+
+
+def _counts(model: Any) -> list[list[int]]:
     if model.mode == "embedding":
         return [[1000, 0, 0, 0], [300_000, 0, 0, 0]]
     tiers = model.price.tiers if model.price is not None else []
@@ -508,19 +529,27 @@ def litellm_run(
     ours = {}
     for model in proxy_models:
         res = resolve(model, registry=builtin)
+        prompt, completion = PROXY_USAGE
         ours[model] = {
             "url": str(res.build_request(HI).url),
             "key": res.api_key,
             "unpriced_note": any(n.startswith(f"{model}: no price") for n in config.notes),
             "key_header": res.provider.auth.header.lower(),
-            "cost": res.cost(input_tokens=PROXY_USAGE[0], output_tokens=PROXY_USAGE[1]),
+            "costs": [
+                res.cost(input_tokens=prompt, output_tokens=completion, at=t) for t in INSTANTS
+            ],
         }
     job = {
         "model_map": exported.models,
         "routes": list(exported.models),
         "costs": costs,
         "calls": calls,
-        "proxy": {"config": config.text, "env": env, "usage": list(PROXY_USAGE)},
+        "proxy": {
+            "config": config.text,
+            "env": env,
+            "usage": list(PROXY_USAGE),
+            "instants": [t.isoformat() for t in INSTANTS],
+        },
     }
     out = tmp_path_factory.mktemp("litellm") / "answer.json"
     probe_env = {"PATH": os.environ.get("PATH", ""), "HOME": str(out.parent)}
@@ -584,7 +613,7 @@ def test_every_entry_is_priced_as_we_price_it(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecatedModelWarning)  # still served and priced
             res = resolve(f"{pid}/{model_id}", registry=builtin)
-        for (prompt, completion, cached, write), cost in zip(
+        for (prompt, completion, cached, write, instant), cost in zip(
             expected["costs"][key], theirs, strict=True
         ):
             ours = res.cost(
@@ -592,12 +621,21 @@ def test_every_entry_is_priced_as_we_price_it(
                 output_tokens=completion,
                 cached_tokens=cached,
                 cache_write_tokens=write,
+                at=datetime.datetime.fromisoformat(instant),
             )
             checked += 1
             if not _close(ours, cost):
-                wrong.append((key, (prompt, completion, cached, write), str(ours), cost))
+                wrong.append((key, (prompt, completion, cached, write, instant), str(ours), cost))
     assert wrong == []
     assert checked > 10_000
+    # The windows were put to the test: an off-peak instant is cheaper than a peak one there.
+    key = "deepseek/deepseek-v4-pro"
+    # (the last case at each instant: one usage at four instants)
+    instants = [case[4] for case in expected["costs"][key]]
+    by_instant = dict(zip(instants, litellm_run["costs"][key], strict=True))
+    peak, off_peak, saturday, sunday = (by_instant[t.isoformat()] for t in INSTANTS)
+    assert off_peak < peak == saturday
+    assert sunday == off_peak
 
 
 @pytest.mark.slow
@@ -642,12 +680,13 @@ def test_proxy_config_sends_each_request_where_we_do(litellm_run: dict[str, Any]
         ]
         if others:
             problems.append(f"another provider's key was sent: {others}")
-        if want["cost"] is None:
-            # LiteLLM counts a call it cannot price as free; the export says so.
-            if not want["unpriced_note"]:
-                problems.append("unpriced, and no note says so")
-        elif not _close(want["cost"], entry["cost"]):
-            problems.append(f"cost {entry['cost']} (ours {want['cost']})")
+        for instant, cost, their_cost in zip(INSTANTS, want["costs"], entry["costs"], strict=True):
+            if cost is None:
+                # LiteLLM counts a call it cannot price as free; the export says so.
+                if not want["unpriced_note"]:
+                    problems.append("unpriced, and no note says so")
+            elif not _close(cost, their_cost):
+                problems.append(f"cost {their_cost} at {instant} (ours {cost})")
         if problems:
             wrong[model] = problems
     assert wrong == {}

@@ -746,6 +746,7 @@ def test_export_json_validates_against_its_schema(builtin: Registry, md: ImportR
         "input": "2.5", "output": "10", "cache_read": "0.25", "cache_write": "3.125",
         "tiers": [{"input": "5", "output": "20", "cache_read": "0.5",
                    "above_input_tokens": 200000}],
+        "windows": [],
     }  # fmt: skip
     # Prices are never JSON numbers anywhere in the document.
     text = json.dumps(doc)
