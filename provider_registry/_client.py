@@ -332,7 +332,7 @@ async def _close_with_loop(
         await client.aclose()
 
 
-_DEFAULT_HEADERS: dict[str, str] = {}
+_DEFAULT_HEADERS: list[tuple[bytes, bytes]] = []
 
 
 def _client_options() -> dict[str, Any]:
@@ -343,19 +343,21 @@ def _client_options() -> dict[str, Any]:
     }
 
 
-def _headers() -> dict[str, str]:
+def _headers() -> list[tuple[bytes, bytes]]:
     """What every request of the shared client carries besides its own headers (see the
     README's client section): who we are, and the codings httpx always decodes. Never a key:
     keys are set on each request."""
     if not _DEFAULT_HEADERS:
         from . import __version__
 
-        _DEFAULT_HEADERS.update(
-            {
-                "user-agent": f"provider-registry/{__version__} python-httpx/{httpx.__version__}",
-                "accept": "application/json",
-                "accept-encoding": "gzip, deflate",
-            }
+        agent = f"provider-registry/{__version__} python-httpx/{httpx.__version__}"
+        _DEFAULT_HEADERS.extend(
+            (name.encode("ascii"), value.encode("ascii"))
+            for name, value in (
+                ("user-agent", agent),
+                ("accept", "application/json"),
+                ("accept-encoding", "gzip, deflate"),
+            )
         )
     return _DEFAULT_HEADERS
 
@@ -364,10 +366,13 @@ def _for_shared(request: httpx.Request, timeout: float | httpx.Timeout) -> httpx
     """A request made ready for the shared client: the default headers where the request has
     none of its own (a stream's Accept stays), and the caller's timeout on the request itself,
     since the client is everyone's."""
-    headers = request.headers
-    for name, value in _headers().items():
-        if name not in headers:
-            headers[name] = value
+    # One new Headers from raw pairs: setting names one by one costs httpx a scan of every
+    # header each time, about as much as the rest of this call's own work.
+    raw = request.headers.raw
+    present = {name.lower() for name, _ in raw}
+    missing = [pair for pair in _headers() if pair[0] not in present]
+    if missing:
+        request.headers = httpx.Headers([*raw, *missing])
     request.extensions = {**request.extensions, "timeout": httpx.Timeout(timeout).as_dict()}
     return request
 

@@ -217,7 +217,7 @@ def test_the_headers_every_request_carries(wandb_env: FakeProvider) -> None:
     assert plain.headers["accept"] == "application/json"
     assert streamed.headers["accept"] == "text/event-stream"
     # The shared client itself holds no key: keys are set on each request.
-    defaults = repr(dict(client_module._shared.client().headers)) + repr(client_module._headers())
+    defaults = f"{dict(client_module._shared.client().headers)}{client_module._headers()}"
     assert KEY[-8:] not in defaults
     assert "authorization" not in defaults.lower()
 
