@@ -7,11 +7,13 @@ request carries."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import gzip
 import json
 import os
 import threading
 import warnings
+import weakref
 from typing import Any
 
 import httpx
@@ -229,3 +231,17 @@ def test_a_gzip_stream_decodes_event_by_event(wandb_env: FakeProvider) -> None:
     assert stream_text() == "Hello"
     assert call() == "Hello from the test server"
     assert wandb_env.connections == 1
+
+
+def test_a_loop_closed_without_shutdown_is_let_go(wandb_env: FakeProvider) -> None:
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(acompletion(MODEL, MESSAGES, project="t/p"))
+    loop.close()  # no shutdown_asyncgens(): its client stays open, holding the loop
+    gone = weakref.ref(loop)
+    del loop
+    asyncio.run(acompletion(MODEL, MESSAGES, project="t/p"))  # a new loop lets the old go
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)  # its sockets close as collected
+        gc.collect()
+    assert gone() is None
+    assert not client_module._shared.by_loop
