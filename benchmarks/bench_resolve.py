@@ -4,6 +4,11 @@ Prints medians (min-max) and ratios against baselines measured in the same run, 
 the targets, each met or missed; asserts nothing. Run with `make bench`. Where litellm is
 importable (it is never a dependency), litellm.get_llm_provider() is timed on the same strings.
 
+The client rows run completion(), a stream and 32 concurrent acompletion() calls against a local
+keep-alive HTTP/1.1 server (this script with --serve, in a process of its own), beside raw httpx,
+the OpenAI SDK and LiteLLM where installed, their loops interleaved. `--client` runs that
+section alone. On a shared machine those rows are noisy: compare ratios over a few runs.
+
 In-process figures are ns per call over a loop sized to take about 0.1 s, repeated REPEATS
 times. Process figures are wall time and peak RSS of a fresh interpreter (Linux: read from
 /proc). Every child gets a compiled-snapshot cache directory of this run's own (a temporary one),
@@ -385,6 +390,9 @@ TARGET_NAMES = (
     "100k: peak RSS <= 400 MiB, load from compiled",
     "100k: peak RSS <= 400 MiB, first load (compiles)",
     "100k: registry validate of the 1,000 files <= 60 s",
+    "client: default completion() <= 1.1x raw httpx.Client.post",
+    "client: 50-chunk stream <= 1.2x raw httpx streaming",
+    "client: acompletion() x32 concurrent <= 1.1x raw httpx.AsyncClient",
 )
 TARGETS: dict[str, Target] = {name: Target("not measured", None) for name in TARGET_NAMES}
 
@@ -752,9 +760,285 @@ def litellm_section(reg: Registry, hot: HotPath, with_miss: bool) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# the client against a local keep-alive server
+
+SERVER_CHUNKS = 50
+BENCH_KEY = "bench-key-0000000000000000"
+_REPLY = json.dumps(
+    {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "meta-llama/Llama-3.1-8B-Instruct",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "Hello! How can I help you today?"},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21},
+    }
+).encode()
 
 
-def main() -> None:
+def _sse_body() -> bytes:
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        data = {
+            "id": "chatcmpl-bench",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "meta-llama/Llama-3.1-8B-Instruct",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
+        return f"data: {json.dumps(data)}\n\n"
+
+    usage = {"prompt_tokens": 12, "completion_tokens": SERVER_CHUNKS, "total_tokens": 62}
+    parts = [chunk({"role": "assistant", "content": ""})]
+    parts += [chunk({"content": f" word{i}"}) for i in range(SERVER_CHUNKS - 2)]
+    parts += [chunk({}, "stop", usage=usage), "data: [DONE]\n\n"]
+    return "".join(parts).encode()
+
+
+def serve() -> None:
+    """Child mode: a keep-alive HTTP/1.1 server on 127.0.0.1 answering every POST with a chat
+    completion, or with a 50-chunk SSE stream when the body asks for one; prints its port.
+    asyncio, in a process of its own, so it costs the client little and the same for all."""
+    import asyncio
+
+    sse = _sse_body()
+    json_head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n"
+    sse_head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: %d\r\n\r\n"
+    answers = (json_head % len(_REPLY) + _REPLY, sse_head % len(sse) + sse)
+
+    class Http(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = transport
+            self.buffer = b""
+
+        def data_received(self, data: bytes) -> None:
+            self.buffer += data
+            while True:
+                end = self.buffer.find(b"\r\n\r\n")
+                if end < 0:
+                    return
+                head = self.buffer[:end].lower()
+                at = head.find(b"content-length:")
+                length = int(head[at + 15 :].split(b"\r\n", 1)[0]) if at >= 0 else 0
+                if len(self.buffer) < end + 4 + length:
+                    return
+                body = self.buffer[end + 4 : end + 4 + length]
+                self.buffer = self.buffer[end + 4 + length :]
+                streams = b'"stream": true' in body or b'"stream":true' in body
+                self.transport.write(answers[streams])  # type: ignore[attr-defined]
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(Http, "127.0.0.1", 0, backlog=256)
+        print(server.sockets[0].getsockname()[1], flush=True)
+        await server.serve_forever()
+
+    asyncio.run(main())
+
+
+def client_section(reg: Registry) -> None:
+    """completion() against a local keep-alive server, beside raw httpx (and the OpenAI SDK,
+    and LiteLLM where importable) in the same run, calls interleaved."""
+    import asyncio
+
+    from provider_registry import acompletion
+
+    print("\nthe client against a local keep-alive HTTP/1.1 server (asyncio, another process):")
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        base = f"http://127.0.0.1:{proc.stdout.readline().strip()}/v1"
+        url = f"{base}/chat/completions"
+        messages = [{"role": "user", "content": "Hi"}]
+        wire = "meta-llama/Llama-3.1-8B-Instruct"
+        headers = {"authorization": f"Bearer {BENCH_KEY}", "openai-project": "t/p"}
+        ours = {"registry": reg, "api_base": base, "api_key": BENCH_KEY, "project": "t/p"}
+        raw = httpx.Client()
+        sdk = _openai_client(base)
+
+        def raw_post() -> object:
+            return raw.post(url, json={"messages": messages, "model": wire}, headers=headers).json()
+
+        def default_call() -> object:
+            return completion(MODEL, messages, **ours)
+
+        def callers_client() -> object:
+            return completion(MODEL, messages, client=raw, **ours)
+
+        def client_per_call() -> object:  # what completion() did before the shared client
+            with httpx.Client() as fresh:
+                return completion(MODEL, messages, client=fresh, **ours)
+
+        fns: list[tuple[str, Callable[[], object]]] = [
+            ("raw httpx.Client.post + .json()", raw_post),
+            ("completion(), shared default client", default_call),
+            ("completion(client=the same httpx.Client)", callers_client),
+            ("completion(client=new httpx.Client per call)", client_per_call),
+        ]
+        if sdk is not None:
+            fns.append(
+                (
+                    "openai SDK chat.completions.create",
+                    lambda: sdk.chat.completions.create(model=wire, messages=messages),
+                )
+            )
+        fns += _litellm_calls(base, wire, messages, stream=False)
+        print("  one chat completion (small JSON reply):")
+        meds = _side_by_side(fns)
+        ratio = meds[1] / meds[0]
+        target(
+            "client: default completion() <= 1.1x raw httpx.Client.post",
+            f"x{ratio:.2f} ({fmt_ns(meds[1])} vs {fmt_ns(meds[0])})",
+            ratio <= 1.1,
+        )
+
+        stream_body = {"messages": messages, "model": wire, "stream": True}
+
+        def raw_stream() -> object:
+            with raw.stream("POST", url, json=stream_body, headers=headers) as response:
+                return sum(1 for line in response.iter_lines() if line)
+
+        def raw_stream_parsed() -> object:  # the same, with each event's JSON decoded
+            with raw.stream("POST", url, json=stream_body, headers=headers) as response:
+                return sum(
+                    1
+                    for line in response.iter_lines()
+                    if line.startswith("data: {") and json.loads(line[6:])
+                )
+
+        def our_stream() -> object:
+            return sum(1 for _ in completion(MODEL, messages, stream=True, **ours))
+
+        sfns: list[tuple[str, Callable[[], object]]] = [
+            ("raw httpx stream, iter_lines() to the end", raw_stream),
+            ("completion(stream=True), read to the end", our_stream),
+            ("raw httpx stream + json.loads of each event", raw_stream_parsed),
+        ]
+        if sdk is not None:
+
+            def sdk_stream() -> object:
+                chunks = sdk.chat.completions.create(model=wire, messages=messages, stream=True)
+                return sum(1 for _ in chunks)
+
+            sfns.append(("openai SDK, stream=True, read to the end", sdk_stream))
+        sfns += _litellm_calls(base, wire, messages, stream=True)
+        print(f"  one {SERVER_CHUNKS}-chunk SSE stream:")
+        meds = _side_by_side(sfns)
+        ratio = meds[1] / meds[0]
+        target(
+            "client: 50-chunk stream <= 1.2x raw httpx streaming",
+            f"x{ratio:.2f} ({fmt_ns(meds[1])} vs {fmt_ns(meds[0])}; "
+            f"x{meds[1] / meds[2]:.2f} raw + json.loads)",
+            ratio <= 1.2,
+        )
+
+        loop = asyncio.new_event_loop()
+        araw = httpx.AsyncClient()
+        asdk = _openai_client(base, async_=True)
+
+        async def raw_batch() -> object:
+            async def one() -> object:
+                body = {"messages": messages, "model": wire}
+                return (await araw.post(url, json=body, headers=headers)).json()
+
+            return await asyncio.gather(*(one() for _ in range(32)))
+
+        async def our_batch() -> object:
+            return await asyncio.gather(*(acompletion(MODEL, messages, **ours) for _ in range(32)))
+
+        afns: list[tuple[str, Callable[[], object]]] = [
+            ("raw httpx.AsyncClient, 32 x post", lambda: loop.run_until_complete(raw_batch())),
+            ("acompletion(), 32 x", lambda: loop.run_until_complete(our_batch())),
+        ]
+        if asdk is not None:
+
+            async def sdk_batch() -> object:
+                return await asyncio.gather(
+                    *(
+                        asdk.chat.completions.create(model=wire, messages=messages)
+                        for _ in range(32)
+                    )
+                )
+
+            afns.append(
+                ("openai AsyncOpenAI, 32 x create", lambda: loop.run_until_complete(sdk_batch()))
+            )
+        print("  32 concurrent requests (asyncio.gather), per batch:")
+        meds = _side_by_side(afns)
+        ratio = meds[1] / meds[0]
+        target(
+            "client: acompletion() x32 concurrent <= 1.1x raw httpx.AsyncClient",
+            f"x{ratio:.2f} ({fmt_ns(meds[1])} vs {fmt_ns(meds[0])})",
+            ratio <= 1.1,
+        )
+        loop.run_until_complete(araw.aclose())
+        if asdk is not None:
+            loop.run_until_complete(asdk.close())
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+        raw.close()
+        if sdk is not None:
+            sdk.close()
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def _side_by_side(fns: Sequence[tuple[str, Callable[[], object]]]) -> list[float]:
+    """Rows for functions timed with their loops interleaved; the first is the baseline."""
+    samples = measure_side_by_side(*(fn for _, fn in fns))
+    base = med(samples[0])
+    out = []
+    for (label, _), values in zip(fns, samples, strict=True):
+        m = med(values)
+        span = f"({fmt_ns(min(values))} - {fmt_ns(max(values))})"
+        print(f"    {label:<48} {fmt_ns(m):>11}  {span:<27} x{m / base:.2f} raw".rstrip())
+        out.append(m)
+    return out
+
+
+def _openai_client(base: str, async_: bool = False) -> Any:
+    try:
+        openai = importlib.import_module("openai")
+    except ImportError:
+        print("  (openai SDK not installed: its rows are left out)")
+        return None
+    cls = openai.AsyncOpenAI if async_ else openai.OpenAI
+    return cls(base_url=base, api_key=BENCH_KEY, max_retries=0)
+
+
+def _litellm_calls(
+    base: str, wire: str, messages: list[dict[str, str]], stream: bool
+) -> list[tuple[str, Callable[[], object]]]:
+    try:
+        litellm = importlib.import_module("litellm")
+    except ImportError:
+        print("    (litellm not importable: its row is left out; it is never a dependency)")
+        return []
+    kwargs = {"model": f"openai/{wire}", "messages": messages, "api_base": base}
+    kwargs["api_key"] = BENCH_KEY
+    if stream:
+        return [
+            (
+                "litellm.completion(stream=True), to the end",
+                lambda: sum(1 for _ in litellm.completion(stream=True, **kwargs)),
+            )
+        ]
+    return [("litellm.completion", lambda: litellm.completion(**kwargs))]
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main(only_client: bool = False) -> None:
     warnings.simplefilter("ignore")
     begun = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="provider-registry-bench-"))
@@ -791,6 +1075,12 @@ def main() -> None:
         target("warm resolve prefixed id median <= 1 us (memo hit)", figure, prefixed <= 1000)
         target("cost() median <= 5 us", fmt_ns(cost), cost <= 5000)
 
+        progress("the client against a local server")
+        client_section(reg)
+        if only_client:
+            print_targets()
+            return
+
         progress("cold starts")
         cold_start(tmp)
         command = registry_command()
@@ -810,5 +1100,7 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--gen-resolve-child":
         gen_resolve_child(sys.argv[2], sys.argv[3])
+    elif sys.argv[1:] == ["--serve"]:
+        serve()
     else:
-        main()
+        main(only_client=sys.argv[1:] == ["--client"])  # --client: that section alone

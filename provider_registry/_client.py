@@ -10,18 +10,29 @@ key in ``api-key``, ``x-api-key``, the query or the body would go along. Each re
 with ``follow_redirects=False``, whatever the client says; a redirect within the request's
 origin is followed here when the client follows redirects, and one to another origin is refused
 with a ProviderError, so nothing of the request reaches that origin.
+
+Without ``client=``, requests go through one shared, pooled client (see ``_shared``): one
+``httpx.Client`` for every thread, one ``httpx.AsyncClient`` per event loop, so a call reuses the
+connection the last one opened instead of paying a new TCP (and TLS) handshake. A stream reads
+its body to the end after the end event, within a bound, so its connection goes back to the pool.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import dataclasses
 import datetime
 import email.utils
+import http.cookiejar
 import json
 import logging
+import os
 import re
+import threading
 import time
+import weakref
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -233,6 +244,144 @@ def _apply_timeout(client: httpx.Client | httpx.AsyncClient, request: httpx.Requ
     0.27 sends such a request with no timeout at all."""
     if "timeout" not in request.extensions:
         request.extensions = {**request.extensions, "timeout": client.timeout.as_dict()}
+
+
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """Keeps no cookie: the shared client serves every provider, and a cookie one of them sets
+    must never go to another (a cookie jar matches hosts without their ports, and domains with
+    their subdomains)."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+
+class _Shared:
+    """The default clients: one ``httpx.Client`` shared by every thread (httpx's pool is
+    thread-safe), and one ``httpx.AsyncClient`` per running event loop, since an AsyncClient's
+    connections belong to the loop that opened them. Loops are held weakly, so a loop that is
+    gone takes its client with it.
+
+    The sync client is closed at interpreter exit. An async client is closed when its loop
+    shuts down its async generators, which ``asyncio.run()`` does before closing the loop; a
+    loop closed without that leaves its sockets to the garbage collector. After ``fork`` the
+    child drops the clients it inherited without closing them (their sockets are the parent's
+    too) and builds its own on its first call.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sync: httpx.Client | None = None
+        self.by_loop: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncGenerator[None, None]]
+        ] = weakref.WeakKeyDictionary()
+        self.inherited: list[object] = []  # kept, never closed: the parent's connections
+
+    def client(self) -> httpx.Client:
+        client = self.sync
+        if client is None:
+            with self.lock:
+                client = self.sync
+                if client is None:
+                    client = self.sync = httpx.Client(**_client_options())
+        return client
+
+    async def async_client(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        found = self.by_loop.get(loop)
+        if found is not None:
+            return found[0]
+        with self.lock:  # loops in other threads may be adding theirs
+            found = self.by_loop.get(loop)
+            closer = None
+            if found is None:
+                # A closed loop still here was never shut down; its client's connections hold
+                # it, so it is let go here (its sockets close when collected).
+                for old in [old for old in self.by_loop if old.is_closed()]:
+                    del self.by_loop[old]
+                client = httpx.AsyncClient(**_client_options())
+                closer = _close_with_loop(self, client)
+                found = self.by_loop[loop] = (client, closer)
+        if closer is not None:
+            # Started here, so the loop knows it: it will aclose() it at shutdown_asyncgens().
+            await closer.__anext__()
+        return found[0]
+
+    def close(self) -> None:
+        with self.lock:
+            client, self.sync = self.sync, None
+        if client is not None:
+            client.close()
+
+    def forget(self) -> None:
+        """In a forked child: start afresh, keeping the inherited clients alive and unclosed."""
+        self.lock = threading.Lock()  # another thread may have held it at the fork
+        self.inherited += [self.sync, *self.by_loop.values()]
+        self.sync = None
+        self.by_loop = weakref.WeakKeyDictionary()
+
+
+async def _close_with_loop(
+    shared: _Shared, client: httpx.AsyncClient
+) -> AsyncGenerator[None, None]:
+    """Suspended from the client's creation until the loop's shutdown_asyncgens() closes it,
+    which closes the client in its own loop."""
+    try:
+        yield
+        yield  # never reached: the loop's aclose() comes first
+    finally:
+        shared.by_loop.pop(asyncio.get_running_loop(), None)
+        await client.aclose()
+
+
+_DEFAULT_HEADERS: list[tuple[bytes, bytes]] = []
+
+
+def _client_options() -> dict[str, Any]:
+    return {
+        "cookies": http.cookiejar.CookieJar(policy=_NoCookies()),
+        "follow_redirects": False,
+        "timeout": 60.0,
+    }
+
+
+def _headers() -> list[tuple[bytes, bytes]]:
+    """What every request of the shared client carries besides its own headers (see the
+    README's client section): who we are, and the codings httpx always decodes. Never a key:
+    keys are set on each request."""
+    if not _DEFAULT_HEADERS:
+        from . import __version__
+
+        agent = f"provider-registry/{__version__} python-httpx/{httpx.__version__}"
+        _DEFAULT_HEADERS.extend(
+            (name.encode("ascii"), value.encode("ascii"))
+            for name, value in (
+                ("user-agent", agent),
+                ("accept", "application/json"),
+                ("accept-encoding", "gzip, deflate"),
+            )
+        )
+    return _DEFAULT_HEADERS
+
+
+def _for_shared(request: httpx.Request, timeout: float | httpx.Timeout) -> httpx.Request:
+    """A request made ready for the shared client: the default headers where the request has
+    none of its own (a stream's Accept stays), and the caller's timeout on the request itself,
+    since the client is everyone's."""
+    # One new Headers from raw pairs: setting names one by one costs httpx a scan of every
+    # header each time, about as much as the rest of this call's own work.
+    raw = request.headers.raw
+    present = {name.lower() for name, _ in raw}
+    missing = [pair for pair in _headers() if pair[0] not in present]
+    if missing:
+        request.headers = httpx.Headers([*raw, *missing])
+    request.extensions = {**request.extensions, "timeout": httpx.Timeout(timeout).as_dict()}
+    return request
+
+
+_shared = _Shared()
+atexit.register(_shared.close)
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_shared.forget)
 
 
 def _redirect(
@@ -457,7 +606,8 @@ class Stream(_Priced, Iterator[dict[str, Any]]):
             raise
 
     def close(self) -> None:
-        """Stop reading; the response (and a client made for this call) is closed."""
+        """Stop reading; the response is closed (its connection, not read to its end, is not
+        reused)."""
         self._chunks.close()
 
 
@@ -484,61 +634,85 @@ class AsyncStream(_Priced, AsyncIterator[dict[str, Any]]):
             raise
 
     async def aclose(self) -> None:
-        """Stop reading; the response (and a client made for this call) is closed."""
+        """Stop reading; the response is closed (its connection, not read to its end, is not
+        reused)."""
         await self._chunks.aclose()
 
 
+_DRAIN_LIMIT = 64 * 1024
+"""Bytes read past a stream's end event to reach the end of its body, so that the connection
+goes back to the pool; a server still sending after them loses the connection instead."""
+
+
 def _stream(
-    client: httpx.Client, owned: bool, request: httpx.Request, res: Resolution, retry: Retry
+    client: httpx.Client, request: httpx.Request, res: Resolution, retry: Retry
 ) -> Generator[dict[str, Any], None, None]:
     decoder, handle = DIALECTS[res.provider.api.dialect].decoder(), _translator(res)
+    response = _send(client, request, res, retry, stream=True)
     try:
-        response = _send(client, request, res, retry, stream=True)
-        try:
-            events = 0
-            for data in response.iter_bytes():
-                for item in decoder.feed(data):
-                    events += 1
-                    chunks = handle(item)
-                    if chunks is None:
-                        return
-                    yield from chunks
-            if not events:
-                raise _no_events(res, response)
-        except httpx.TransportError as exc:
-            raise _connection_error(res, exc) from None
-        finally:
-            response.close()
+        events = 0
+        body = response.iter_bytes()
+        for data in body:
+            for item in decoder.feed(data):
+                events += 1
+                chunks = handle(item)
+                if chunks is None:
+                    _drain(body)
+                    return
+                yield from chunks
+        if not events:
+            raise _no_events(res, response)
+    except httpx.TransportError as exc:
+        raise _connection_error(res, exc) from None
     finally:
-        if owned:
-            client.close()
+        response.close()  # before the end of the body (a consumer that stopped): discarded
+
+
+def _drain(body: Iterator[bytes]) -> None:
+    """Read the rest of a body whose stream has ended, up to _DRAIN_LIMIT. The stream is
+    complete: an error past its end is only a connection not reused."""
+    size = 0
+    with contextlib.suppress(httpx.HTTPError):
+        for data in body:
+            size += len(data)
+            if size > _DRAIN_LIMIT:
+                return
+
+
+async def _adrain(body: AsyncIterator[bytes]) -> None:
+    size = 0
+    with contextlib.suppress(httpx.HTTPError):
+        async for data in body:
+            size += len(data)
+            if size > _DRAIN_LIMIT:
+                return
 
 
 async def _astream(
-    client: httpx.AsyncClient, owned: bool, request: httpx.Request, res: Resolution, retry: Retry
+    client: httpx.AsyncClient | None, request: httpx.Request, res: Resolution, retry: Retry
 ) -> AsyncGenerator[dict[str, Any], None]:
     decoder, handle = DIALECTS[res.provider.api.dialect].decoder(), _translator(res)
+    if client is None:  # the loop's shared client, known only once the stream runs in it
+        client = await _shared.async_client()
+    response = await _asend(client, request, res, retry, stream=True)
     try:
-        response = await _asend(client, request, res, retry, stream=True)
-        try:
-            events = 0
-            async for data in response.aiter_bytes():
-                for item in decoder.feed(data):
-                    events += 1
-                    chunks = handle(item)
-                    if chunks is None:
-                        return
-                    for chunk in chunks:
-                        yield chunk
-            if not events:
-                raise _no_events(res, response)
-        except httpx.TransportError as exc:
-            raise _connection_error(res, exc) from None
-        finally:
-            await response.aclose()
+        events = 0
+        body = response.aiter_bytes()
+        async for data in body:
+            for item in decoder.feed(data):
+                events += 1
+                chunks = handle(item)
+                if chunks is None:
+                    await _adrain(body)
+                    return
+                for chunk in chunks:
+                    yield chunk
+        if not events:
+            raise _no_events(res, response)
+    except httpx.TransportError as exc:
+        raise _connection_error(res, exc) from None
     finally:
-        if owned:
-            await client.aclose()
+        await response.aclose()
 
 
 @overload
@@ -585,17 +759,13 @@ def completion(
         api_base=api_base, api_key=api_key, registry=registry, trust_api_base=trust_api_base,
     )  # fmt: skip
     policy = retry or Retry()
-    owned = client is None
-    http = client if client is not None else httpx.Client(timeout=timeout)
     sent = _sent_at(res)
+    if client is None:
+        client = _shared.client()
+        request = _for_shared(request, timeout)
     if stream:
-        return Stream(_stream(http, owned, request, res, policy), res, sent)
-    try:
-        response = _send(http, request, res, policy, stream=False)
-        return _reply(res, response, sent)
-    finally:
-        if owned:
-            http.close()
+        return Stream(_stream(client, request, res, policy), res, sent)
+    return _reply(res, _send(client, request, res, policy, stream=False), sent)
 
 
 @overload
@@ -632,14 +802,11 @@ async def acompletion(
         api_base=api_base, api_key=api_key, registry=registry, trust_api_base=trust_api_base,
     )  # fmt: skip
     policy = retry or Retry()
-    owned = client is None
-    http = client if client is not None else httpx.AsyncClient(timeout=timeout)
     sent = _sent_at(res)
+    if client is None:
+        request = _for_shared(request, timeout)
     if stream:
-        return AsyncStream(_astream(http, owned, request, res, policy), res, sent)
-    try:
-        response = await _asend(http, request, res, policy, stream=False)
-        return _reply(res, response, sent)
-    finally:
-        if owned:
-            await http.aclose()
+        return AsyncStream(_astream(client, request, res, policy), res, sent)
+    if client is None:
+        client = await _shared.async_client()
+    return _reply(res, await _asend(client, request, res, policy, stream=False), sent)

@@ -403,6 +403,7 @@ class Registry:
         "_memo",
         "_owner_exact",
         "_owner_prefix",
+        "_param_names",
         "_patterned",
         "_prefix",
         "files",
@@ -477,6 +478,11 @@ class Registry:
         self._patterned = tuple(e for e in by_id.values() if e.patterns)
         self._index: list[_SuggestionIndex | None] = [None]
         self._memo: dict[Any, Any] = {}  # resolve()'s results by their arguments (_resolver)
+        # Every provider's parameter names: a call's other keyword arguments are body fields
+        # whatever the provider, so its memo key can leave them out (_resolver.resolve_split).
+        self._param_names = frozenset().union(
+            *(e.param_names | e.pattern_params for e in by_id.values())
+        )
         # Prefixes of manifests a lenient load left out, with their problems (see broken()).
         self._broken = MappingProxyType({k: tuple(v) for k, v in broken.items() if k not in prefix})
         self.files: Mapping[str, str] = MappingProxyType({e.id: e.file for e in by_id.values()})

@@ -76,6 +76,9 @@ if _RAW is os.environ:
 _MEMO_MAX = 4096
 """Resolutions kept per registry; the memo is emptied when it reaches this size."""
 
+_SPLIT = object()
+"""The first item of resolve_split()'s memo keys, which no key of resolve() has."""
+
 Reads = list[tuple[Any, Any]]
 """The environment variables a resolution read, as (encoded name, raw value) pairs."""
 
@@ -361,14 +364,47 @@ def resolve_split(
     params: Mapping[str, Any],
     others_allowed: bool,
 ) -> tuple[Resolution, dict[str, Any]]:
-    """resolve() without the memo, also returning the keyword arguments that are not the
-    provider's parameters (the request body fields, for the client) when ``others_allowed``."""
+    """resolve(), also returning the keyword arguments that are not the provider's parameters
+    (the request body fields, for the client) when ``others_allowed``.
+
+    Memoised as resolve() is, in the same memo under keys of its own: the key holds the
+    arguments that can change the resolution, which are all but the keyword arguments no
+    provider takes as a parameter (those are body fields, such as ``messages`` or ``tools``,
+    whatever the provider). The entry remembers which of the given names were the provider's,
+    so a hit splits the keyword arguments as the long way would. Calls that warn or fail are
+    not remembered, so their warning or error comes every time.
+    """
     reg = registry if registry is not None else default_registry()
+    names = reg._param_names
+    key: tuple[Any, ...] | None = (
+        _SPLIT, model, provider, api_base, api_key, strict, trust_api_base, others_allowed,
+        *[(k, v) for k, v in params.items() if k in names],
+    )  # fmt: skip
+    memo = reg._memo
+    try:
+        hit = memo.get(key)
+    except TypeError:  # an unhashable parameter value: resolved, and refused, the long way
+        hit = key = None
+    if hit is not None and os.environ is _ENVIRON:
+        res, read, taken = hit
+        for name, value in read:
+            if _RAW.get(name) != value:
+                break
+        else:
+            if not taken:
+                return res, dict(params)
+            return res, {k: v for k, v in params.items() if k not in taken}
+    reads: Reads = []
     res, others, warning = _resolve(
-        reg, model, provider, api_base, api_key, strict, trust_api_base, params, others_allowed, []
-    )
+        reg, model, provider, api_base, api_key, strict, trust_api_base, params, others_allowed,
+        reads,
+    )  # fmt: skip
     if warning:
         warnings.warn(warning[1], warning[0], stacklevel=4)
+    elif key is not None and os.environ is _ENVIRON and not res.retired:
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[key] = (res, tuple(reads), frozenset(k for k in params if k not in others))
     return res, others
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -90,6 +91,7 @@ class Answer:
     delay: float = 0.0
     body: bytes | None = None  # sent as it is, instead of json
     no_length: bool = False  # no content-length: the body ends when the connection closes
+    trailer: bytes = b""  # sent after the SSE events, within the body (past the end event)
 
 
 class FakeProvider:
@@ -99,6 +101,8 @@ class FakeProvider:
         self.received: list[Received] = []
         self.answers: deque[Answer] = deque()
         self.rejected_keys: set[str] = set()  # requests carrying one of these get a 401
+        self.connections = 0  # TCP connections accepted: a kept-alive one serves many requests
+        self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(
@@ -121,6 +125,12 @@ class FakeProvider:
     def __exit__(self, *exc: object) -> None:
         self._http.shutdown()
         self._http.server_close()
+        # Kept-alive connections end too: a pooled client must not reach this server's
+        # handlers later, e.g. when its port is given to the next test's server.
+        with self._lock:
+            for sock in self._sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
     def _next(self, received: Received) -> Answer:
         with self._lock:
@@ -157,6 +167,9 @@ def _handler(server: FakeProvider) -> type[BaseHTTPRequestHandler]:
             pass
 
         def handle(self) -> None:
+            with server._lock:
+                server.connections += 1
+                server._sockets.append(self.connection)
             # A client that stops reading a large body (the size cap) resets the connection.
             with contextlib.suppress(ConnectionResetError, BrokenPipeError):
                 super().handle()
@@ -190,10 +203,13 @@ def _handler(server: FakeProvider) -> type[BaseHTTPRequestHandler]:
             for name, value in answer.headers.items():
                 self.send_header(name, value)
             if answer.sse is not None:
-                payload = "".join(
-                    (f"event: {event}\n" if event else "") + f"data: {data}\n\n"
-                    for event, data in answer.sse
-                ).encode()
+                payload = (
+                    "".join(
+                        (f"event: {event}\n" if event else "") + f"data: {data}\n\n"
+                        for event, data in answer.sse
+                    ).encode()
+                    + answer.trailer
+                )
                 self.send_header("content-type", "text/event-stream")
             elif answer.body is not None:
                 payload = answer.body

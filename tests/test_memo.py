@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 import pytest
@@ -148,6 +149,125 @@ def test_memoized_equals_fresh_whatever_the_environment_does(steps: list[tuple[A
                 assert got == expected
                 if isinstance(got, Resolution):
                     assert dict(got.params) == dict(expected.params)
+    finally:
+        for v, value in saved.items():
+            if value is None:
+                os.environ.pop(v, None)
+            else:
+                os.environ[v] = value
+
+
+# completion() and acompletion() resolve through resolve_split(), memoised in the same way.
+
+
+def split(model: str, registry: Registry, memo: bool = True, **kwargs: Any) -> Any:
+    """resolve_split() as the client calls it, memoised or (memo=False) the long way."""
+    args = {"provider": None, "api_base": None, "api_key": None, "trust_api_base": False}
+    args |= {k: kwargs.pop(k) for k in list(kwargs) if k in args}
+    if not memo:
+        res, others, warning = resolver_module._resolve(
+            registry, model, args["provider"], args["api_base"], args["api_key"], False,
+            args["trust_api_base"], kwargs, True, [],
+        )  # fmt: skip
+        if warning:
+            warnings.warn(warning[1], warning[0], stacklevel=2)
+        return res, others
+    return resolver_module.resolve_split(
+        model, registry=registry, strict=False, params=kwargs, others_allowed=True, **args
+    )
+
+
+def test_a_call_is_resolved_once(reg: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    body = {"temperature": 0.5, "tools": [{"type": "function"}]}  # unhashable, and no matter
+    res, others = split(MODEL, reg, project="a/b", **body)
+    assert others == body
+    again, others = split(MODEL, reg, project="a/b", **body)
+    assert again is res
+    assert others == body
+    assert split(MODEL, reg, project="c/d", **body)[0].params["project"] == "c/d"
+    monkeypatch.setenv("WANDB_API_KEY", KEY_A)
+    assert split(MODEL, reg, project="a/b")[0].api_key == KEY_A
+
+
+def test_a_call_to_a_deprecated_model_warns_every_time(tmp_path: Any) -> None:
+    path = tmp_path / "acme.yaml"
+    path.write_text(manifest_text("acme", "  old-1: {status: deprecated}"))
+    reg = load_registry([path], env=False)
+    for _ in range(3):
+        with pytest.warns(DeprecatedModelWarning, match="acme/old-1 is deprecated"):
+            split("acme/old-1", reg)
+    with pytest.raises(InvalidParameterError, match="must be text"):
+        split(MODEL, reg, project=["a", "b"])
+    assert reg._memo == {}
+
+
+def test_completion_takes_the_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    from provider_registry import completion
+
+    from .server import FakeProvider
+
+    reg = load_registry(env=False)
+    with FakeProvider() as server:
+        monkeypatch.setenv("WANDB_API_BASE", f"{server.url}/v1")
+        monkeypatch.setenv("WANDB_API_KEY", KEY_A)
+        first = completion(MODEL, [], registry=reg, project="a/b", temperature=0.1)
+        second = completion(MODEL, [], registry=reg, project="a/b", temperature=0.2)
+        assert second.resolution is first.resolution
+        monkeypatch.setenv("WANDB_API_KEY", KEY_B)
+        completion(MODEL, [], registry=reg, project="a/b")
+    keys = [r.headers["authorization"] for r in server.received]
+    assert keys == [f"Bearer {KEY_A}", f"Bearer {KEY_A}", f"Bearer {KEY_B}"]
+    assert [r.body.get("temperature") for r in server.received] == [0.1, 0.2, None]
+
+
+CALL_ARGS = st.fixed_dictionaries(
+    {},
+    optional={
+        "api_key": st.sampled_from(["given-key-0000000000000000"]),
+        "project": st.sampled_from(["a/b", "c/d", "nope"]),
+        "api_base": st.sampled_from(["https://elsewhere.test", "https://api.openai.com/v1"]),
+        "temperature": st.sampled_from([0.1, 0.2]),
+        "tools": st.just([{"type": "function"}]),
+        "http_referer": st.sampled_from(["https://me.example"]),  # OpenRouter's parameter
+    },
+)
+CALL_STEPS = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("set"),
+            st.sampled_from([v for v, *_ in ENV_CHANGES]),
+            st.sampled_from(["x/y", "https://p.example/v1", KEY_A]),
+        ),
+        st.tuples(st.just("unset"), st.sampled_from([v for v, *_ in ENV_CHANGES]), st.none()),
+        st.tuples(
+            st.just("call"),
+            st.sampled_from([MODEL, "Llama-3.1-8B-Instruct", "gpt-4o", "claude-sonnet-4-5"]),
+            CALL_ARGS,
+        ),
+    ),
+    max_size=30,
+)
+
+
+@given(steps=CALL_STEPS)
+def test_a_memoised_call_equals_a_fresh_one(steps: list[tuple[Any, ...]]) -> None:
+    reg = load_registry(env=False)
+    saved = {v: os.environ.get(v) for v, *_ in ENV_CHANGES}
+    try:
+        for op, what, arg in steps:
+            if op == "set":
+                os.environ[what] = arg
+            elif op == "unset":
+                os.environ.pop(what, None)
+            else:
+                outcomes = []
+                for memo in (False, True):
+                    try:
+                        res, others = split(what, reg, memo, **arg)
+                        outcomes.append((res, dict(res.params), others))
+                    except Exception as exc:
+                        outcomes.append((type(exc), str(exc)))
+                assert outcomes[0] == outcomes[1]
     finally:
         for v, value in saved.items():
             if value is None:
