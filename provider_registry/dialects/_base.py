@@ -13,12 +13,12 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx
-
 from .._errors import InvalidRequestError, MalformedReplyError, ProviderError
 from .._replies import ReplyReader, describe
 
 if TYPE_CHECKING:
+    import httpx
+
     from .._resolver import Resolution
 
 __all__ = ["Chunks", "Decoder", "Dialect", "Fail", "SSEDecoder", "error_message"]
