@@ -281,7 +281,12 @@ def _param_row(name: str, p: Provider) -> list[str]:
     send = spec.send_as
     sent = next(
         f"{kind} {_code(value)}"
-        for kind, value in (("header", send.header), ("body", send.body), ("query", send.query))
+        for kind, value in (
+            ("header", send.header),
+            ("body", send.body),
+            ("query", send.query),
+            ("base URL", send.placeholder and f"${{{send.placeholder}}}"),
+        )
         if value
     )
     return [

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ._anthropic import AnthropicDialect
 from ._base import Chunks, Decoder, Dialect, Fail, SSEDecoder, error_message
+from ._bedrock import BedrockDialect
 
 if TYPE_CHECKING:
     from .._manifest import Provider
@@ -27,7 +28,11 @@ __all__ = [
     "error_message",
 ]
 
-DIALECTS: dict[str, Dialect] = {"openai": Dialect(), "anthropic": AnthropicDialect()}
+DIALECTS: dict[str, Dialect] = {
+    "openai": Dialect(),
+    "anthropic": AnthropicDialect(),
+    "bedrock": BedrockDialect(),
+}
 
 
 def asks_stream_usage(provider: Provider) -> bool:

@@ -141,6 +141,10 @@ class Dialect:
     """LiteLLM's generic route for this dialect in a proxy config: the provider name in
     ``model``, the path LiteLLM puts between ``api_base`` and our own path, the key's header and
     scheme. LiteLLM hands api_base to the OpenAI SDK as base_url, which appends our paths."""
+    litellm_region: str | None = None
+    """For a route whose host LiteLLM composes itself from a region (Bedrock's), the LiteLLM
+    parameter that takes the region; the proxy entry then names the region's variable instead
+    of an api_base."""
     stream_accept = "text/event-stream"
     """The media type a streaming request asks for (its decoder reads that framing)."""
     stream_usage = True
