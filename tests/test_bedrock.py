@@ -49,7 +49,7 @@ SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 TOKEN = "IQoJb3JpZ2luX2VjEXAMPLETOKEN0123456789abcdefSESSION"
 REGION = "eu-west-3"
 HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
-PROFILE = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+PROFILE = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 MESSAGES = [{"role": "user", "content": "Hi"}]
 
 REPLY = {

@@ -139,7 +139,7 @@ def litellm_bedrock_url(region: str, model: str) -> str:
 PROXY_TEST_MODELS = [
     "wandb/Llama-3.1-8B-Instruct",
     "anthropic/claude-haiku-4-5",
-    "bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0",
 ]
 
 
