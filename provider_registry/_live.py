@@ -165,7 +165,7 @@ def compare_served(res: Resolution, served: list[str], *, pages: int = 1) -> Liv
 
 def _url(res: Resolution) -> str:
     """The model list's URL, as reports and errors show it (any credential in it masked)."""
-    return redact_url(res.api_base + DIALECTS[res.dialect].models_path)
+    return redact_url(res.api_base + (DIALECTS[res.dialect].models_path or ""))
 
 
 def _served(

@@ -147,7 +147,11 @@ def build_models_request(res: Resolution, page: Mapping[str, str] | None = None)
     headers = {"accept": "application/json"}
     query, _ = _add_credentials(res, headers)
     query.update(page or {})
-    url = res.api_base + DIALECTS[res.provider.api.dialect].models_path
+    path = DIALECTS[res.provider.api.dialect].models_path
+    if path is None:
+        text = f"the {res.dialect} dialect's API lists no models at its base URL"
+        raise InvalidRequestError(res.provider_id, res.model, text, hint="compare by hand")
+    url = res.api_base + path
     return httpx.Request("GET", url, params=query or None, headers=headers)
 
 

@@ -605,6 +605,15 @@ def test_the_region_parameter_goes_into_the_host_and_the_scope(
 
 
 @pytest.mark.usefixtures("creds")
+def test_check_live_is_refused_before_any_io(aws: ConverseServer) -> None:
+    from provider_registry import InvalidRequestError, check_live
+
+    with pytest.raises(InvalidRequestError, match="lists no models"):
+        check_live(None, "bedrock", api_base=aws.url, trust_api_base=True)
+    assert aws.seen == []
+
+
+@pytest.mark.usefixtures("creds")
 def test_secrets_never_show_in_repr_or_log(
     aws: ConverseServer, caplog: pytest.LogCaptureFixture
 ) -> None:

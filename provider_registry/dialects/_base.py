@@ -132,8 +132,9 @@ class Dialect:
         "image_generation": "/images/generations",
         "rerank": "/rerank",
     }
-    models_path = "/models"
-    """Where, under the base URL, the provider lists the models it serves (a GET)."""
+    models_path: str | None = "/models"
+    """Where, under the base URL, the provider lists the models it serves (a GET); None when
+    its API lists none where requests go."""
     caller_fields: frozenset[str] = frozenset({"model", "messages", "stream"})
     """Body fields that are the caller's (and the resolution's): which model, the conversation,
     and whether the answer streams. A manifest may not set, rename, drop or replace them."""

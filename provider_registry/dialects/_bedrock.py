@@ -487,6 +487,9 @@ class BedrockDialect(Dialect):
     # signs with the AWS variables of its own environment.
     litellm_route = ("bedrock/converse", "", "authorization", "Bearer")
     litellm_region = "aws_region_name"
+    # Bedrock lists its models on the control-plane host (bedrock.{region}.amazonaws.com,
+    # ListFoundationModels), not on bedrock-runtime where requests go.
+    models_path = None
     stream_accept = "application/vnd.amazon.eventstream"
     stream_usage = False  # the stream's metadata event always carries the usage
 
