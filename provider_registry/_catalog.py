@@ -39,7 +39,7 @@ from ._errors import ManifestError, Problem
 from ._paths import MAX_BYTES, FileRefused, data_dir, read_regular
 
 if TYPE_CHECKING:
-    from ._manifest import Provider
+    from ._manifest import Provider, Signing
     from ._urls import EndpointKey
 
 __all__ = [
@@ -364,6 +364,10 @@ def hot_fields(p: Provider) -> dict[str, Any]:
         "endpoint_keys": [endpoint_key(e) for e in p.api.endpoints],
         "trusted": trusted_keys(p.api.base_url, p.api.endpoints),
         "auth_env": list(p.auth.env),
+        "signing": None if p.auth.signing is None else list(signing_fields(p.auth.signing)),
+        "placeholders": {
+            s.send_as.placeholder: name for name, s in p.params.items() if s.send_as.placeholder
+        },
         "params": [
             (name, s.env, s.default, s.pattern, s.description) for name, s in p.params.items()
         ],
@@ -373,6 +377,11 @@ def hot_fields(p: Provider) -> dict[str, Any]:
         "litellm": list(p.interop.litellm),
         "patterns": [(id_regex(m.match), m.base, m.base_param, m.price) for m in p.model_patterns],
     }
+
+
+def signing_fields(s: Signing) -> tuple[str, str, str, str | None, str]:
+    """(service, key id variable, secret variable, token variable, region parameter)."""
+    return s.service, s.key_id_env, s.secret_env, s.token_env, s.region_param
 
 
 def id_regex(template: str) -> str:

@@ -281,7 +281,7 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 
 def _show_rows(res: Resolution) -> list[tuple[str, str]]:
     from ._docs import rate_text, source_text, window_text
-    from ._secrets import key_flaw
+    from ._secrets import key_flaw, mask_secret
 
     d = res.to_dict()
     key = d["api_key"] or "(none)"
@@ -299,6 +299,17 @@ def _show_rows(res: Resolution) -> list[tuple[str, str]]:
         ("api_base", d["api_base"]),
         ("api_key", key),
     ]
+    signing = res.provider.auth.signing
+    if signing is not None:
+        keys = res._signing
+        if keys is None:
+            how = f"(none)  (set {signing.key_id_env} and {signing.secret_env})"
+        else:
+            how = f"{signing.scheme}: {signing.key_id_env} {mask_secret(keys.key_id)}, "
+            how += f"{signing.secret_env} {mask_secret(keys.secret)}"
+            if keys.token is not None and signing.token_env:
+                how += f", {signing.token_env} {mask_secret(keys.token)}"
+        rows.append(("signing", how))
     for name, spec in res.provider.params.items():
         value = res.params.get(name)
         if value is None:

@@ -62,7 +62,7 @@ from ._pricing import cost_of_usage, now_utc
 from ._registry import Registry
 from ._request import build_request, origin_of
 from ._resolver import Resolution, resolve_split
-from ._secrets import redact_headers, redact_url, scrub
+from ._secrets import redact_headers, redact_url, scrub_all
 from .dialects import DIALECTS, error_message
 
 __all__ = ["AsyncStream", "Reply", "Retry", "Stream", "acompletion", "completion"]
@@ -187,7 +187,7 @@ def _provider_error(
     message = error_message(payload)[:1000] or fallback
     return cls(
         res.provider_id,
-        scrub(message, res.api_key),
+        scrub_all(message, res._secrets()),
         status_code=status_code,
         retry_after=retry_after,
     )
@@ -399,7 +399,9 @@ def _redirect(
     assert target is not None
     status = response.status_code
     if origin_of(target.url) != origin_of(first.url):
-        where = scrub(f"{target.url.scheme}://{target.url.netloc.decode('ascii')}", res.api_key)
+        where = scrub_all(
+            f"{target.url.scheme}://{target.url.netloc.decode('ascii')}", res._secrets()
+        )
         raise ProviderError(
             res.provider_id,
             f"redirected to another origin ({where}), which is never followed: the key would "

@@ -307,7 +307,16 @@ def _auth_text(p: Provider) -> str:
     first = " (the first one set wins)" if len(auth.env) > 1 else ""
     if not auth.required:
         return f"No key needed. When {where} is set{first}, it is sent in {how}."
-    return f"The key is read from {where}{first} and sent in {how}."
+    text = f"The key is read from {where}{first} and sent in {how}."
+    s = auth.signing
+    if s is not None:
+        token = f", with the session token of {_code(s.token_env)} if set" if s.token_env else ""
+        text += (
+            f" When it is not set, each request is signed ({s.scheme}, service {_code(s.service)}, "
+            f"the region of parameter {_code(s.region_param)}) with {_code(s.key_id_env)} and "
+            f"{_code(s.secret_env)}{token}."
+        )
+    return text
 
 
 def _param_row(name: str, p: Provider) -> list[str]:
@@ -318,7 +327,12 @@ def _param_row(name: str, p: Provider) -> list[str]:
     send = spec.send_as
     sent = next(
         f"{kind} {_code(value)}"
-        for kind, value in (("header", send.header), ("body", send.body), ("query", send.query))
+        for kind, value in (
+            ("header", send.header),
+            ("body", send.body),
+            ("query", send.query),
+            ("base URL", send.placeholder and f"${{{send.placeholder}}}"),
+        )
         if value
     )
     return [

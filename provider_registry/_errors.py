@@ -65,6 +65,7 @@ __all__ = [
     "ManifestError",
     "ManifestWarning",
     "MissingCredentialsError",
+    "MissingExtraError",
     "MissingParameterError",
     "ModelNotFoundError",
     "Problem",
@@ -263,6 +264,20 @@ class MissingParameterError(RegistryError):
         self.env = env
         how = f"pass {param}=... or set {env}" if env else f"pass {param}=..."
         super().__init__(f"provider {provider!r} requires parameter {param!r}", hint=how)
+
+
+class MissingExtraError(RegistryError, ImportError):
+    """A feature needs an optional dependency that is not installed (the bedrock dialect's
+    signer needs botocore); the text names the extra that installs it."""
+
+    def __init__(self, extra: str, module: str, needed_for: str) -> None:
+        self.extra = extra
+        self.module = module
+        super().__init__(
+            f"{needed_for} needs {module}, which is not installed",
+            hint=f"pip install provider-registry[{extra}] (in a checkout of this repo: pip "
+            f"install '.[{extra}]')",
+        )
 
 
 class InvalidParameterError(RegistryError, ValueError):

@@ -325,8 +325,10 @@ def litellm_proxy_config(reg: Registry, models: Sequence[str]) -> LiteLLMProxyCo
     for name in models:
         res = resolve(name, registry=reg)
         p = res.provider
-        route, extra_path, key_header, key_scheme = DIALECTS[p.api.dialect].litellm_route
-        api_base = _proxy_api_base(res, extra_path)
+        dialect = DIALECTS[p.api.dialect]
+        route, extra_path, key_header, key_scheme = dialect.litellm_route
+        region = _proxy_region(res, dialect.litellm_region)
+        api_base = None if region else _proxy_api_base(res, extra_path)
         if p.api.base_url_env and os.environ.get(p.api.base_url_env):
             notes.append(
                 f"{name}: {p.api.base_url_env} is set in this shell and was not written; the "
@@ -334,7 +336,19 @@ def litellm_proxy_config(reg: Registry, models: Sequence[str]) -> LiteLLMProxyCo
                 f"os.environ/{p.api.base_url_env} yourself and set it where the proxy runs "
                 "(LiteLLM sends a request with an empty api_base to its own default host)"
             )
-        params: dict[str, Any] = {"model": f"{route}/{res.model}", "api_base": api_base}
+        params: dict[str, Any] = {"model": f"{route}/{res.model}"}
+        if region:
+            # LiteLLM composes the region's host itself; the access keys, when no API key is
+            # set, it reads from the proxy's own environment and signs with.
+            params.update(region)
+            signing = p.auth.signing
+            if signing is not None:
+                notes.append(
+                    f"{name}: LiteLLM signs with {signing.key_id_env} and {signing.secret_env} "
+                    "from the proxy's environment when no API key is set"
+                )
+        else:
+            params["api_base"] = api_base
         if not p.auth.required or not p.auth.env:
             params["api_key"] = NO_KEY
         elif (p.auth.header.lower(), _scheme(p)) == (key_header, key_scheme):
@@ -351,7 +365,7 @@ def litellm_proxy_config(reg: Registry, models: Sequence[str]) -> LiteLLMProxyCo
         for param_name, spec in p.params.items():
             # Optional parameters stay out: calls work without them, and a reference to an
             # unset variable would put an empty (or literal "os.environ/...") header on them.
-            if not spec.required:
+            if not spec.required or (region and spec.send_as.placeholder):
                 continue
             header = spec.send_as.header
             if header and spec.env:
@@ -409,6 +423,19 @@ def _scheme(p: Provider) -> str | None:
     if p.auth.scheme is None and p.auth.header.lower() == "authorization":
         return "Bearer"
     return p.auth.scheme
+
+
+def _proxy_region(res: Resolution, field: str | None) -> dict[str, str]:
+    """``{field: os.environ/<VAR>}`` when LiteLLM composes the host from a region (``field``)
+    and the manifest's base URL takes it from the signing region's parameter; else empty."""
+    p = res.provider
+    if field is None or p.auth.signing is None:
+        return {}
+    spec = p.params.get(p.auth.signing.region_param)
+    var = spec.send_as.placeholder if spec is not None else None
+    if spec is None or spec.env is None or var is None or "${" + var + "}" not in p.api.base_url:
+        return {}
+    return {field: f"os.environ/{spec.env}"}
 
 
 def _proxy_api_base(res: Resolution, extra_path: str) -> str:
@@ -544,6 +571,20 @@ class CatalogApi(_Catalog):
     """Static headers sent on every request."""
 
 
+class CatalogSigning(_Catalog):
+    """A request-signing credential: each part's variable, and the signature's scope."""
+
+    scheme: str
+    """The signing algorithm: aws-sigv4."""
+    service: str
+    """The service name in the signature's scope."""
+    key_id_env: str
+    secret_env: str
+    token_env: str | None = None
+    region_param: str
+    """The parameter whose value is the signature's region."""
+
+
 class CatalogAuth(_Catalog):
     """Where the API key comes from and how it is sent."""
 
@@ -556,14 +597,18 @@ class CatalogAuth(_Catalog):
     Already resolved: no default applies."""
     required: bool
     """False for servers that need no key."""
+    signing: CatalogSigning | None = None
+    """Credentials that sign each request (AWS SigV4), used when no key variable is set."""
 
 
 class CatalogSendAs(_Catalog):
-    """Where a parameter travels: exactly one of header, body or query."""
+    """Where a parameter travels: exactly one of header, body, query or placeholder (filled
+    into the base URL's ${VAR})."""
 
     header: str | None = None
     body: str | None = None
     query: str | None = None
+    placeholder: str | None = None
 
 
 class CatalogParam(_Catalog):

@@ -28,7 +28,7 @@ from ._client import _apply_timeout, _connection_error, _error, read_capped
 from ._errors import AuthenticationError, ProviderError
 from ._request import build_models_request
 from ._resolver import _lifecycle, resolve_provider
-from ._secrets import redact_url, scrub
+from ._secrets import redact_url, scrub, scrub_all
 from .dialects import DIALECTS
 
 if TYPE_CHECKING:
@@ -165,7 +165,7 @@ def compare_served(res: Resolution, served: list[str], *, pages: int = 1) -> Liv
 
 def _url(res: Resolution) -> str:
     """The model list's URL, as reports and errors show it (any credential in it masked)."""
-    return redact_url(res.api_base + DIALECTS[res.dialect].models_path)
+    return redact_url(res.api_base + (DIALECTS[res.dialect].models_path or ""))
 
 
 def _served(
@@ -274,12 +274,12 @@ def _status_error(res: Resolution, response: httpx.Response, text: str) -> Provi
     fix = f"; set {' or '.join(env)} to a key the provider accepts" if env else ""
     message = f"{whose} at {_url(res)} ({error.message}){fix}"
     return AuthenticationError(
-        res.provider_id, scrub(message, res.api_key), status_code=error.status_code
+        res.provider_id, scrub_all(message, res._secrets()), status_code=error.status_code
     )
 
 
 def _failure(res: Resolution, text: str, status: int | None = None) -> ProviderError:
-    return ProviderError(res.provider_id, scrub(text, res.api_key), status_code=status)
+    return ProviderError(res.provider_id, scrub_all(text, res._secrets()), status_code=status)
 
 
 def _scrubbed(names: list[str], key: str | None) -> list[str]:

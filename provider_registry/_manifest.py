@@ -163,7 +163,7 @@ Usd = Annotated[
     WithJsonSchema({"type": "number", "minimum": 0}),
 ]
 
-Dialect = Literal["openai", "anthropic", "gemini"]
+Dialect = Literal["openai", "anthropic", "gemini", "bedrock"]
 Mode = Literal[
     "chat",
     "completion",
@@ -252,6 +252,25 @@ class Api(_Strict):
     """Static headers sent on every request (e.g. an API version)."""
 
 
+class Signing(_Strict):
+    """A request-signing credential: an id, a secret and an optional session token, each from
+    its environment variable, and what the signature is scoped to. The secret and the token
+    are secrets exactly as a key is: never shown beyond their last 4 characters."""
+
+    scheme: Literal["aws-sigv4"]
+    """The signing algorithm (the dialect's signer implements it)."""
+    service: str = Field(pattern=r"^[a-z0-9-]{1,64}$")
+    """The service name the signature is scoped to (SigV4's credential scope)."""
+    key_id_env: EnvName
+    """Variable holding the access key id."""
+    secret_env: EnvName
+    """Variable holding the secret access key."""
+    token_env: EnvName | None = None
+    """Variable holding a temporary credential's session token, sent with the signature."""
+    region_param: str = Field(pattern=PARAM_NAME)
+    """The parameter (of ``params``) holding the region the signature is scoped to."""
+
+
 class Auth(_Strict):
     """Where the API key comes from and how it is sent."""
 
@@ -264,6 +283,9 @@ class Auth(_Strict):
     nothing (a bare key) for any other header such as api-key or x-api-key."""
     required: Flag = True
     """False for servers that need no key (local Ollama, vLLM, LM Studio)."""
+    signing: Signing | None = None
+    """Credentials that sign each request instead of travelling in it (AWS SigV4), used when
+    no variable of ``env`` holds a key: the key in ``env`` is then an alternative, sent as is."""
 
     def header_value(self, key: str) -> str:
         """The header's value for ``key``, per the scheme rule above."""
@@ -294,6 +316,9 @@ class SendAs(_Strict):
     """Sent as this top-level field of the JSON body."""
     query: str | None = Field(default=None, min_length=1)
     """Sent as this URL query parameter."""
+    placeholder: EnvName | None = None
+    """Not sent as a field: fills base_url's ``${VAR}`` (a base_url_vars entry) in place of the
+    variable, checked as the variable's value is (e.g. a region in the host)."""
 
 
 class Param(_Strict):
@@ -544,6 +569,17 @@ def semantic_problems(p: Provider) -> Problems:
     found += trust_problems(p)
     for name, param in p.params.items():
         found += _param_problems(("params", name), param)
+        var = param.send_as.placeholder
+        if var is not None and var not in p.api.base_url_vars:
+            hint = "list it in api.base_url_vars and write ${" + var + "} in base_url"
+            found.append(
+                (
+                    ("params", name, "send_as", "placeholder"),
+                    f"{var} is not a base_url_vars entry",
+                    hint,
+                )
+            )
+    found += _signing_problems(p)
     for header, value in p.api.headers.items():
         if any(c in value for c in "\r\n\0"):
             found.append(
@@ -778,14 +814,37 @@ def _source_problems(p: Provider) -> Problems:
     return found
 
 
+def _signing_problems(p: Provider) -> Problems:
+    signing = p.auth.signing
+    if signing is None:
+        return []
+    found: Problems = []
+    if signing.region_param not in p.params:
+        found.append(
+            (
+                ("auth", "signing", "region_param"),
+                f"{signing.region_param!r} is not a parameter of this provider",
+                "declare it under params (with the region's variable as its env)",
+            )
+        )
+    names = [signing.key_id_env, signing.secret_env, signing.token_env, *p.auth.env]
+    named = [n for n in names if n]
+    if len(set(named)) != len(named):
+        found.append(
+            (("auth", "signing"), "a variable is named twice", "name each credential's own")
+        )
+    return found
+
+
 def _param_problems(path: tuple[str | int, ...], param: Param) -> Problems:
     found: Problems = []
-    where = [v for v in (param.send_as.header, param.send_as.body, param.send_as.query) if v]
+    send_as = param.send_as
+    where = [v for v in (send_as.header, send_as.body, send_as.query, send_as.placeholder) if v]
     if len(where) != 1:
         found.append(
             (
                 (*path, "send_as"),
-                "give exactly one of header, body or query",
+                "give exactly one of header, body, query or placeholder",
                 None,
             )
         )

@@ -113,6 +113,8 @@ class ProviderEntry:
         "params",
         "pattern_params",
         "patterns",
+        "placeholders",
+        "signing",
         "trusted",
     )
 
@@ -133,6 +135,13 @@ class ProviderEntry:
         self.base_url_env: str | None = fields["base_url_env"]
         self.endpoints: tuple[str, ...] = tuple(fields["endpoints"])
         self.auth_env: tuple[str, ...] = tuple(fields["auth_env"])
+        signing = fields.get("signing")
+        # (service, key id variable, secret variable, token variable, region parameter)
+        self.signing: tuple[str, str, str, str | None, str] | None = (
+            None if signing is None else tuple(signing)
+        )
+        self.placeholders: Mapping[str, str] = fields.get("placeholders") or {}
+        """base_url variable -> the parameter whose value fills it when given."""
         self.params: tuple[Param, ...] = tuple(
             (name, env, default, re.compile(pattern) if pattern else None, pattern, description)
             for name, env, default, pattern, description in fields["params"]

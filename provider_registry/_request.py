@@ -59,9 +59,27 @@ def _check_key(res: Resolution) -> None:
     CR, LF, NUL or a non-ASCII character is refused here, before httpx or h11 could quote it
     in an exception or a log line."""
     p = res.provider
+    signing = res._signing
+    if signing is not None:
+        for part, var in ((signing.key_id, "key_id_env"), (signing.secret, "secret_env"),
+                          (signing.token, "token_env")):  # fmt: skip
+            flaw = key_flaw(part) if part else None
+            if flaw is not None and p.auth.signing is not None:
+                source = getattr(p.auth.signing, var)
+                raise InvalidCredentialsError(p.id, [source], source, *flaw)
+        return
     if res.api_key is None:
         if not p.auth.required:
             return
+        if res.key_source != KEY_WITHHELD and p.auth.signing is not None:
+            s = p.auth.signing
+            env = [*p.auth.env, s.key_id_env, s.secret_env, *([s.token_env] if s.token_env else [])]
+            reason = f"set {s.key_id_env} and {s.secret_env}" + (
+                f" (and {s.token_env} for temporary credentials)" if s.token_env else ""
+            )
+            if p.auth.env:
+                reason += f", or {' or '.join(p.auth.env)}"
+            raise MissingCredentialsError(p.id, env, reason)
         if res.key_source != KEY_WITHHELD:
             raise MissingCredentialsError(p.id, p.auth.env)
         url = httpx.URL(res.api_base)
@@ -122,10 +140,18 @@ def build_models_request(res: Resolution, page: Mapping[str, str] | None = None)
     sent. ``page`` is the dialect's query for the page wanted. Parameters sent in the
     body have no place in a GET and are left out; a required one is not demanded."""
     _check_key(res)
+    if "${" in res.api_base:  # a parameter placed in the base URL is missing
+        p = res.provider
+        name = next(n for n, spec in p.params.items() if spec.send_as.placeholder)
+        raise MissingParameterError(p.id, name, p.params[name].env)
     headers = {"accept": "application/json"}
     query, _ = _add_credentials(res, headers)
     query.update(page or {})
-    url = res.api_base + DIALECTS[res.provider.api.dialect].models_path
+    path = DIALECTS[res.provider.api.dialect].models_path
+    if path is None:
+        text = f"the {res.dialect} dialect's API lists no models at its base URL"
+        raise InvalidRequestError(res.provider_id, res.model, text, hint="compare by hand")
+    url = res.api_base + path
     return httpx.Request("GET", url, params=query or None, headers=headers)
 
 
@@ -225,6 +251,7 @@ def _placed_params(res: Resolution) -> tuple[dict[str, str], dict[str, str], dic
             query[where.query] = value
         elif where.body:
             fields[where.body] = value
+        # A placeholder parameter was placed in the base URL when it was resolved.
     return headers, query, fields
 
 

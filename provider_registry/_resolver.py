@@ -83,6 +83,44 @@ Reads = list[tuple[Any, Any]]
 """The environment variables a resolution read, as (encoded name, raw value) pairs."""
 
 
+class SigningKeys:
+    """A signing credential read from the environment (AWS SigV4's access key id, secret access
+    key and session token). Only its ``repr`` is ever shown, and it masks all three."""
+
+    __slots__ = ("key_id", "secret", "token")
+
+    def __init__(self, key_id: str, secret: str, token: str | None) -> None:
+        self.key_id = key_id
+        self.secret = secret
+        self.token = token
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every part that must be scrubbed from what the library shows."""
+        return tuple(part for part in (self.key_id, self.secret, self.token) if part)
+
+    def masked(self) -> dict[str, str | None]:
+        """The three parts as the library shows them: their last 4 characters at most."""
+        return {
+            "key_id": mask_secret(self.key_id),
+            "secret": mask_secret(self.secret),
+            "token": mask_secret(self.token),
+        }
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SigningKeys):
+            return NotImplemented
+        return (self.key_id, self.secret, self.token) == (other.key_id, other.secret, other.token)
+
+    def __hash__(self) -> int:
+        return hash(self.key_id)
+
+    def __repr__(self) -> str:
+        return (
+            f"SigningKeys(key_id={mask_secret(self.key_id)!r}, "
+            f"secret={mask_secret(self.secret)!r}, token={mask_secret(self.token)!r})"
+        )
+
+
 class Resolution:
     """Everything needed to call one model at one provider. Immutable; the key never shows.
 
@@ -99,6 +137,8 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
         "_entry": "The provider's registry entry.",
         "_listed": "Whether the provider's table lists the model.",
         "_retired": "The error a request to a retired model raises (include_retired=True).",
+        "_signing": "The signing credential, for a provider whose requests are signed and no key "
+        "was found.",
         "api_base": "Base URL requests go to, without a trailing slash.",
         "api_key": "The key, or None when none was given or found (or it was withheld: see "
         "key_source).",
@@ -119,6 +159,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
     _listed: bool
     _retired: RetiredModelError | None
     _derived: Derived | None
+    _signing: SigningKeys | None
 
     def __init__(
         self,
@@ -131,6 +172,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
         key_source: str | None,
         retired: RetiredModelError | None = None,
         derived: Derived | None = None,
+        signing: SigningKeys | None = None,
     ) -> None:
         init = object.__setattr__
         init(self, "provider_id", entry.id)
@@ -143,6 +185,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
         init(self, "_listed", listed)
         init(self, "_retired", retired)
         init(self, "_derived", derived)
+        init(self, "_signing", signing)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Resolution is immutable")
@@ -160,6 +203,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
             dict(self.params),
             self.key_source,
             None if self._derived is None else self._derived.base,
+            self._signing,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -200,6 +244,11 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
         """Whether the model is retired (resolved with ``include_retired=True``, for its
         metadata and past costs; a request to it raises RetiredModelError)."""
         return self._retired is not None
+
+    def _secrets(self) -> tuple[str, ...]:
+        """Every secret this resolution holds: what errors and logs must scrub out."""
+        found = () if self._signing is None else self._signing.secrets()
+        return found if self.api_key is None else (self.api_key, *found)
 
     def __repr__(self) -> str:
         return (
@@ -280,6 +329,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
             "api_key": mask_secret(self.api_key),
             "key_source": self.key_source,
             "params": dict(self.params),
+            **({} if self._signing is None else {"signing": self._signing.masked()}),
             "model_info": None if info is None else info.model_dump(mode="json", exclude_none=True),
         }
 
@@ -440,10 +490,10 @@ def resolve_provider(
         if name not in entry.param_names:
             _refuse_unknown(entry, name)
     reads: Reads = []
-    base, trusted = _base(entry, api_base, trust_api_base, reads)
-    key, source = _key(entry, api_key, trusted, reads)
     values = _params(entry, given, reads) if (given or entry.params) else _EMPTY
-    return Resolution(entry, "", False, base, key, values, source)
+    base, trusted = _base(entry, api_base, trust_api_base, reads, values)
+    key, source, signing = _key(entry, api_key, trusted, reads)
+    return Resolution(entry, "", False, base, key, values, source, signing=signing)
 
 
 def _resolve(
@@ -493,15 +543,24 @@ def _resolve(
                     "refuse this one"
                 )
                 warning = (ModelNameWarning, text)
-    base, trusted = _base(entry, api_base, trust_api_base, reads)
-    key, source = _key(entry, api_key, trusted, reads)
     others = {k: v for k, v in params.items() if k not in entry.param_names}
     if others and not others_allowed:
         _refuse_unknown(entry, next(iter(others)))
     own = {k: v for k, v in params.items() if k not in others} if others else params
     values = _params(entry, own, reads) if (own or entry.params) else _EMPTY
+    base, trusted = _base(entry, api_base, trust_api_base, reads, values)
+    key, source, signing = _key(entry, api_key, trusted, reads)
     res = Resolution(
-        entry, wire or name, wire is not None, base, key, values, source, retired, derived
+        entry,
+        wire or name,
+        wire is not None,
+        base,
+        key,
+        values,
+        source,
+        retired,
+        derived,
+        signing,
     )
     return res, others, warning
 
@@ -640,7 +699,11 @@ def _check_api_base(api_base: object) -> None:
 
 
 def _base(
-    entry: ProviderEntry, api_base: str | None, trust: bool, reads: Reads
+    entry: ProviderEntry,
+    api_base: str | None,
+    trust: bool,
+    reads: Reads,
+    values: Mapping[str, str] = _EMPTY,
 ) -> tuple[str, bool]:
     if api_base is not None:
         return api_base.rstrip("/"), trust or entry.trusts(api_base)
@@ -657,12 +720,21 @@ def _base(
     base = entry.base_url
     if "${" in base:
         slots = iter(placeholders(base))  # each ${VAR} with its place, in the order _VAR finds
-        base = _VAR.sub(lambda m: _env_for_base(entry.id, *next(slots), reads), base)
+        fill = {var: values[name] for var, name in entry.placeholders.items() if name in values}
+        base = _VAR.sub(lambda m: _env_for_base(entry, *next(slots), reads, fill), base)
     return base.rstrip("/"), True
 
 
-def _env_for_base(provider_id: str, var: str, place: Place, reads: Reads) -> str:
-    value = _getenv(var, reads)
+def _env_for_base(
+    entry: ProviderEntry, var: str, place: Place, reads: Reads, fill: Mapping[str, str]
+) -> str:
+    # A parameter placed there (send_as.placeholder) wins: the caller's value, else its env.
+    provider_id = entry.id
+    value = fill.get(var) or _getenv(var, reads)
+    if not value and var in entry.placeholders:
+        # A parameter's place: like any required parameter, it is demanded by the request
+        # (check_ready), not by a metadata look-up, so the base URL keeps the placeholder.
+        return f"${{{var}}}"
     if not value:
         raise MissingParameterError(provider_id, var, var)
     # A value must fit where it is placed (a DNS label in a host name, a plain segment in a
@@ -676,16 +748,25 @@ def _env_for_base(provider_id: str, var: str, place: Place, reads: Reads) -> str
 
 def _key(
     entry: ProviderEntry, api_key: str | None, trusted: bool, reads: Reads
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, str | None, SigningKeys | None]:
+    """The key and where it came from; for a provider that signs its requests, the signing
+    credential instead when no key is given or set (a key in auth.env wins, as the AWS SDKs
+    let a Bedrock API key win over the access keys)."""
     if api_key is not None:
-        return api_key, "api_key="
+        return api_key, "api_key=", None
     if not trusted:
-        return None, KEY_WITHHELD
+        return None, KEY_WITHHELD, None
     for var in entry.auth_env:
         value = _getenv(var, reads)
         if value:
-            return value, var
-    return None, None
+            return value, var, None
+    if entry.signing is not None:
+        _, key_id_env, secret_env, token_env, _ = entry.signing
+        key_id, secret = _getenv(key_id_env, reads), _getenv(secret_env, reads)
+        if key_id and secret:
+            token = _getenv(token_env, reads) if token_env else None
+            return None, None, SigningKeys(key_id, secret, token or None)
+    return None, None, None
 
 
 def _refuse_unknown(entry: ProviderEntry, name: str) -> None:

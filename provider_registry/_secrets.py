@@ -10,7 +10,15 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 
-__all__ = ["SECRET_HEADERS", "key_flaw", "mask_secret", "redact_headers", "redact_url", "scrub"]
+__all__ = [
+    "SECRET_HEADERS",
+    "key_flaw",
+    "mask_secret",
+    "redact_headers",
+    "redact_url",
+    "scrub",
+    "scrub_all",
+]
 
 _SHOWN = 4
 _MIN_LENGTH_TO_SHOW = 16  # below this, even the last 4 characters say too much
@@ -33,7 +41,14 @@ def mask_secret(secret: str | None) -> str | None:
 
 
 SECRET_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "api-key", "x-api-key", "x-goog-api-key"}
+    {
+        "authorization",
+        "proxy-authorization",
+        "api-key",
+        "x-api-key",
+        "x-goog-api-key",
+        "x-amz-security-token",
+    }
 )
 """Headers whose values are always masked when the library shows headers."""
 
@@ -221,6 +236,17 @@ def scrub(text: str, secret: str | None) -> str:
         shown = end
     out.append(text[shown:])
     return "".join(out)
+
+
+def scrub_all(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` scrubbed of each of ``secrets`` (a key, or a signing credential's parts).
+
+    >>> scrub_all("id AKIDEXAMPLEKEYID, tok-abcdefghij", ["AKIDEXAMPLEKEYID", "tok-abcdefghij"])
+    'id ****, ****'
+    """
+    for secret in secrets:
+        text = scrub(text, secret)
+    return text
 
 
 class _Targets:

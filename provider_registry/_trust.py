@@ -112,7 +112,7 @@ def manifest_problems(p: Provider) -> Problems:
             found.append(
                 (("api", "base_url_vars", i), f"{var} is not used in base_url", "remove it")
             )
-    keys = set(p.auth.env)
+    keys = set(p.auth.env) | {v for v in signing_vars(p) if v}
     for path, var in settings_of(p):
         if var in keys:
             found.append((path, f"{var} is this provider's key variable", _SETTING_HINT))
@@ -129,6 +129,22 @@ def manifest_problems(p: Provider) -> Problems:
                     "<why this provider may read it>}}",
                 )
             )
+    signing = p.auth.signing
+    if signing is not None:
+        # A signing credential is a key as much as auth.env's: a foreign-looking one needs the
+        # same opt-in, and a setting may not name it.
+        fields = ("key_id_env", "secret_env", "token_env")
+        for field, var in zip(fields, signing_vars(p), strict=True):
+            if var is None:
+                continue
+            if foreign_credential(var) and var not in p.trust.keys:
+                found.append(
+                    (
+                        ("auth", "signing", field),
+                        f"{var} is named like a cloud, CI or infrastructure credential",
+                        f"opt in with trust: {{keys: {{{var}: <why this provider may read it>}}}}",
+                    )
+                )
     for var in p.trust.keys:
         if var not in keys:
             found.append((("trust", "keys", var), f"{var} is not in auth.env", "remove it"))
@@ -144,6 +160,14 @@ _SETTING_HINT = (
 )
 
 
+def signing_vars(p: Provider) -> tuple[str | None, str | None, str | None]:
+    """The variables of a signing credential (id, secret, token), or three Nones."""
+    signing = p.auth.signing
+    if signing is None:
+        return None, None, None
+    return signing.key_id_env, signing.secret_env, signing.token_env
+
+
 class Claims(NamedTuple):
     """What one provider holds that another may not take unasked."""
 
@@ -157,8 +181,9 @@ class Claims(NamedTuple):
 
 def claims_of(p: Provider) -> Claims:
     """A validated manifest's claims, with its opt-ins."""
+    keys = [*p.auth.env, *(v for v in signing_vars(p) if v)]
     return Claims(
-        p.id, p.auth.env, p.owns, settings_of(p), frozenset(p.trust.keys), frozenset(p.trust.owns)
+        p.id, keys, p.owns, settings_of(p), frozenset(p.trust.keys), frozenset(p.trust.owns)
     )
 
 

@@ -49,6 +49,9 @@ def _manifest_variables() -> frozenset[str]:
     names = {"PROVIDER_REGISTRY_PATH"}
     for p in load_registry(env=False).providers.values():
         names.update(p.auth.env)
+        if p.auth.signing is not None:
+            s = p.auth.signing
+            names.update(v for v in (s.key_id_env, s.secret_env, s.token_env) if v)
         names.update(spec.env for spec in p.params.values() if spec.env)
         if p.api.base_url_env:
             names.add(p.api.base_url_env)

@@ -48,8 +48,18 @@ def _reply(request: httpx.Request) -> httpx.Response:
     if request.method != "POST":
         return httpx.Response(404, json={"error": "not here"}, request=request)
     prompt, completion = USAGE["prompt"], USAGE["completion"]
-    if request.url.path.endswith("/messages"):
+    if request.url.path.endswith("/converse"):  # Bedrock's Converse reply
         body: dict[str, Any] = {
+            "output": {"message": {"role": "assistant", "content": [{"text": "ok"}]}},
+            "stopReason": "end_turn",
+            "usage": {
+                "inputTokens": prompt,
+                "outputTokens": completion,
+                "totalTokens": prompt + completion,
+            },
+        }
+    elif request.url.path.endswith("/messages"):
+        body = {
             "id": "msg_1",
             "type": "message",
             "role": "assistant",

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import yaml
@@ -74,6 +75,12 @@ PLAIN_INSTANTS = (INSTANTS[0], INSTANTS[-1])
 # api_base and none of LiteLLM's variables set, where it is not the URL we call, and why. The
 # test fails when this table is wrong in either direction.
 LITELLM_CALLS_ELSEWHERE = {
+    "bedrock": (
+        "https://bedrock-runtime.us-west-2.amazonaws.com/model/{model}/invoke",
+        "LiteLLM's bedrock route calls InvokeModel for this model (its bedrock/converse/ "
+        "route, which the proxy export writes, calls Converse), and with no region set falls "
+        "back to us-west-2, where we refuse to guess one",
+    ),
     "deepseek": (
         "https://api.deepseek.com/beta/chat/completions",
         "LiteLLM's default base is DeepSeek's /beta, the same service",
@@ -126,29 +133,56 @@ def litellm_url(dialect: str, api_base: str, model: str) -> str:
 def our_url(reg: Registry, model: str) -> str:
     """The URL our resolver sends a chat request for ``model`` to."""
     p = resolve(model, registry=reg).provider
-    params = {name: "team/proj" for name, spec in p.params.items() if spec.required}
+    params = {
+        name: "eu-west-3" if spec.send_as.placeholder else "team/proj"  # a region is a label
+        for name, spec in p.params.items()
+        if spec.required
+    }
     res = resolve(model, registry=reg, api_key="test-key-0000", **params)
     return str(res.build_request(HI).url)
+
+
+def litellm_bedrock_url(region: str, model: str) -> str:
+    """The URL LiteLLM's bedrock/converse route posts to for a region and model id
+    (litellm/llms/bedrock/base_aws_llm.py, litellm 1.110.2: get_runtime_endpoint's default
+    https://bedrock-runtime.{aws_region_name}.amazonaws.com, encode_model_id's
+    urllib.parse.quote(model_id, safe=""), and the converse route's /model/{id}/converse)."""
+    return f"https://bedrock-runtime.{region}.amazonaws.com/model/{quote(model, safe='')}/converse"
 
 
 ONE_MODEL_PER_DIALECT = [
     "wandb/Llama-3.1-8B-Instruct",
     "anthropic/claude-haiku-4-5",
     "gemini/gemini-3-flash-preview",
+    "bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0",
 ]
 
 
 @pytest.mark.parametrize("model", ONE_MODEL_PER_DIALECT)
-def test_proxy_api_base_gives_our_url_by_litellms_rule(builtin: Registry, model: str) -> None:
+def test_proxy_api_base_gives_our_url_by_litellms_rule(
+    builtin: Registry, model: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "eu-west-3")
     res = resolve(model, registry=builtin)
+    dialect = res.dialect
     entry = yaml.safe_load(export_litellm_proxy(builtin, [model]))["model_list"][0]
     params = entry["litellm_params"]
-    assert params["model"] == f"{res.dialect}/{res.model}"  # the dialect's own route
-    assert litellm_url(res.dialect, params["api_base"], res.model) == our_url(builtin, model)
+    route = DIALECTS[dialect].litellm_route[0]
+    assert params["model"] == f"{route}/{res.model}"  # the dialect's own route
+    if dialect == "bedrock":
+        assert "api_base" not in params
+        assert params["aws_region_name"] == "os.environ/AWS_REGION"
+        url = litellm_bedrock_url("eu-west-3", res.model)
+    else:
+        url = litellm_url(dialect, params["api_base"], res.model)
+    assert url == our_url(builtin, model)
 
 
 def test_one_proxy_test_per_dialect() -> None:
-    assert {resolve(m).dialect for m in ONE_MODEL_PER_DIALECT} == set(DIALECTS)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AWS_REGION", "eu-west-3")
+        dialects = {resolve(m).dialect for m in ONE_MODEL_PER_DIALECT}
+    assert dialects == set(DIALECTS)
 
 
 def test_proxy_never_writes_the_shells_base_url(
@@ -522,7 +556,8 @@ def litellm_run(
             env[var] = f"key-of-{var}"
         for spec in p.params.values():
             if spec.env:
-                env[spec.env] = "team/proj"
+                # A value placed into a host must be a DNS label: the region's.
+                env[spec.env] = "eu-west-3" if spec.send_as.placeholder else "team/proj"
     for name, value in env.items():
         clean.setenv(name, value)
     config = litellm_proxy_config(builtin, proxy_models)

@@ -953,3 +953,80 @@ def test_cli_show_never_shows_the_key(
         key, text, as_json, withheld, captured.out, captured.err, caplog.text,
         *record_texts(caplog.records),
     )  # fmt: skip
+
+
+# --- AWS SigV4 credentials (the bedrock dialect) ------------------------------------------------
+
+BEDROCK = "bedrock/anthropic.claude-haiku-4-5-20251001-v1:0"
+AWS_KEY_ID = "AKIDEXAMPLEQRSTUVWXYZ"
+
+
+def _aws_call(mode: str, base: str) -> Any:
+    kw: dict[str, Any] = {"api_base": base, "trust_api_base": True, "retry": Retry(0)}
+    if mode == "sync":
+        return completion(BEDROCK, MESSAGES, **kw)
+    if mode == "stream":
+        return list(completion(BEDROCK, MESSAGES, stream=True, **kw))
+
+    async def run() -> Any:
+        if mode == "async":
+            return await acompletion(BEDROCK, MESSAGES, **kw)
+        return [c async for c in await acompletion(BEDROCK, MESSAGES, stream=True, **kw)]
+
+    return asyncio.run(run())
+
+
+@settings(max_examples=scaled(25), deadline=None, suppress_health_check=FIXTURES)
+@given(
+    secret=KEYS,
+    token=KEYS,
+    echo_token=st.booleans(),
+    echo_kind=st.integers(0, ECHOES - 1),
+    mode=st.sampled_from(["sync", "stream", "async", "async-stream"]),
+)
+def test_aws_secret_and_session_token_never_show(
+    server: FakeProvider,
+    caplog: pytest.LogCaptureFixture,
+    secret: str,
+    token: str,
+    echo_token: bool,
+    echo_kind: int,
+    mode: str,
+) -> None:
+    pytest.importorskip("botocore", reason="the bedrock extra (botocore) is not installed")
+    from . import eventstream
+
+    for one, other in ((secret, token), (token, secret)):
+        assume_no_coincidence(one, server.url, AWS_KEY_ID, other[-SHOWN:], "us-east-1 bedrock")
+    echo = echoes(token if echo_token else secret)[echo_kind]
+    caplog.clear()
+    texts: list[object] = []
+    with pytest.MonkeyPatch.context() as mp, caplog.at_level(logging.DEBUG, "provider_registry"):
+        mp.setenv("AWS_REGION", "us-east-1")
+        mp.setenv("AWS_ACCESS_KEY_ID", AWS_KEY_ID)
+        mp.setenv("AWS_SECRET_ACCESS_KEY", secret)
+        mp.setenv("AWS_SESSION_TOKEN", token)
+        res = resolve(BEDROCK)
+        texts += [repr(res), str(res), res.to_dict(), _cli("show", BEDROCK)[1]]
+        texts += [_cli("show", BEDROCK, "--json")[1]]
+        # An error body, and a header, that echo the credential (as an "invalid token" may).
+        headers = {"X-Echo": echo, "x-amzn-ErrorType": "UnrecognizedClientException"}
+        server.respond(403, headers=headers, json={"message": f"The security token {echo}"})
+        exc = _raised(lambda: _aws_call(mode, server.url))
+        texts += exception_texts(exc)
+        assert isinstance(exc, AuthenticationError), exc
+        sent = server.received[-1].headers
+        assert sent["x-amz-security-token"] == token
+        assert sent["authorization"].startswith(f"AWS4-HMAC-SHA256 Credential={AWS_KEY_ID}/")
+        if mode.endswith("stream"):  # an exception frame mid-stream that echoes it
+            frames = eventstream.event("messageStart", {"role": "assistant"})
+            frames += eventstream.exception("validationException", f"bad token {echo}")
+            stream_type = {"content-type": "application/vnd.amazon.eventstream"}
+            server.respond(body=frames, headers=stream_type)
+            exc = _raised(lambda: _aws_call(mode, server.url))
+            texts += exception_texts(exc)
+            assert type(exc) is ProviderError, exc
+    ours = [r for r in caplog.records if r.name.startswith("provider_registry")]
+    assert any("AWS4-HMAC-SHA256 ****" in r.getMessage() for r in ours)  # the log is not empty
+    for secret_part in (secret, token):
+        assert_no_leak(secret_part, *texts, *record_texts(ours))

@@ -23,7 +23,8 @@ from provider_registry import (
     load_registry,
     resolve,
 )
-from provider_registry._trust import foreign_credential, secret_shaped
+from provider_registry._manifest import Provider
+from provider_registry._trust import foreign_credential, secret_shaped, signing_vars
 from provider_registry._validate import validate
 
 from .conftest import manifest_text
@@ -178,15 +179,20 @@ def test_a_registration_is_held_to_the_same_rules(builtin: Registry) -> None:
     )
 
 
+def key_variables(p: Provider) -> list[str]:
+    """auth.env and the variables of a signing credential (Bedrock's AWS keys)."""
+    return [*p.auth.env, *(v for v in signing_vars(p) if v)]
+
+
 def test_builtins_that_read_a_credential_say_why(builtin: Registry) -> None:
     """The built-ins pass the rules: those whose documented key variable is named like a CI
     or cloud credential carry the opt-in and its reason."""
     opted = {pid: dict(p.trust.keys) for pid, p in builtin.providers.items() if p.trust.keys}
     for pid, reasons in opted.items():
-        assert set(reasons) <= set(builtin.provider(pid).auth.env)
+        assert set(reasons) <= set(key_variables(builtin.provider(pid)))
         assert all(len(why) > 20 for why in reasons.values())
     for pid, p in builtin.providers.items():
-        for var in p.auth.env:
+        for var in key_variables(p):
             assert not foreign_credential(var) or var in p.trust.keys, (pid, var)
     assert not any(p.trust.owns for p in builtin.providers.values())
 

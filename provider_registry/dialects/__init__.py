@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ._anthropic import AnthropicDialect
 from ._base import Chunks, Decoder, Dialect, Fail, SSEDecoder, error_message
+from ._bedrock import BedrockDialect
 from ._gemini import GeminiDialect
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ DIALECTS: dict[str, Dialect] = {
     "openai": Dialect(),
     "anthropic": AnthropicDialect(),
     "gemini": GeminiDialect(),
+    "bedrock": BedrockDialect(),
 }
 
 

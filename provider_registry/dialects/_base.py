@@ -132,8 +132,9 @@ class Dialect:
         "image_generation": "/images/generations",
         "rerank": "/rerank",
     }
-    models_path = "/models"
-    """Where, under the base URL, the provider lists the models it serves (a GET)."""
+    models_path: str | None = "/models"
+    """Where, under the base URL, the provider lists the models it serves (a GET); None when
+    its API lists none where requests go."""
     caller_fields: frozenset[str] = frozenset({"model", "messages", "stream"})
     """Body fields that are the caller's (and the resolution's): which model, the conversation,
     and whether the answer streams. A manifest may not set, rename, drop or replace them."""
@@ -141,6 +142,10 @@ class Dialect:
     """LiteLLM's generic route for this dialect in a proxy config: the provider name in
     ``model``, the path LiteLLM puts between ``api_base`` and our own path, the key's header and
     scheme. LiteLLM hands api_base to the OpenAI SDK as base_url, which appends our paths."""
+    litellm_region: str | None = None
+    """For a route whose host LiteLLM composes itself from a region (Bedrock's), the LiteLLM
+    parameter that takes the region; the proxy entry then names the region's variable instead
+    of an api_base."""
     stream_accept = "text/event-stream"
     """The media type a streaming request asks for (its decoder reads that framing)."""
     stream_usage = True
