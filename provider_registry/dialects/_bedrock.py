@@ -20,13 +20,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import httpx
-
 from .._errors import InvalidRequestError, MalformedReplyError, MissingExtraError
 from .._replies import ReplyReader
 from ._base import Chunks, Dialect, Fail, _unscrubbed
 
 if TYPE_CHECKING:
+    import httpx
+
     from .._resolver import Resolution
 
 __all__ = ["BedrockDialect", "EventStreamDecoder", "from_converse", "to_converse"]
@@ -521,15 +521,11 @@ class BedrockDialect(Dialect):
         )
         credentials = botocore.credentials.Credentials(keys.key_id, keys.secret, keys.token)
         botocore.auth.SigV4Auth(credentials, signing.service, region).add_auth(aws)
-        signed = dict(request.headers)
         for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token"):
             value = aws.headers.get(name)
             if value is not None:
-                signed[name] = value
-        return httpx.Request(
-            request.method, request.url, headers=signed, content=request.content,
-            extensions=request.extensions,
-        )  # fmt: skip
+                request.headers[name] = value
+        return request
 
     def decoder(self) -> EventStreamDecoder:
         return EventStreamDecoder()
