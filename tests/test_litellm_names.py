@@ -128,10 +128,12 @@ def _litellm_prefixes() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("provider", "prefix"), _litellm_prefixes())
 def test_every_interop_litellm_name_is_a_prefix(
-    builtin: Registry, provider: str, prefix: str
+    builtin: Registry, provider: str, prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Item 3: each built-in's LiteLLM names select it, with its model and its price."""
     p = builtin.provider(provider)
+    for var in p.api.base_url_vars:  # an account or host in the URL (Cloudflare's account id)
+        monkeypatch.setenv(var, "example")
     live = [m for m, info in p.models.items() if info.status == "ga" and info.retired_on is None]
     model = live[0] if live else "any-model"
     res = resolve(f"{prefix}/{model}", registry=builtin)
