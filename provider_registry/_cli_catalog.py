@@ -501,7 +501,7 @@ auth:
   # required: false  # for servers that need no key (local Ollama, vLLM)
 # params:  # provider-specific parameters, by the keyword callers pass to resolve()
 #   project:
-#     send_as: {{header: X-Project}}  # exactly one of header, body or query
+#     send_as: {{header: X-Project}}  # exactly one of header, body, query or placeholder
 #     required: false  # true: a request without a value is refused before it is sent
 #     env: {env}_PROJECT  # environment variable that supplies the value
 #     pattern: '^[a-z0-9-]+$'  # regular expression a value must match in full

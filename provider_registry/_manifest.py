@@ -308,7 +308,7 @@ class Trust(_Strict):
 
 
 class SendAs(_Strict):
-    """Where a parameter travels: exactly one of header, body or query."""
+    """Where a parameter travels: exactly one of header, body, query or placeholder."""
 
     header: HeaderName | None = None
     """Sent as this HTTP header."""
