@@ -55,14 +55,27 @@ _OUTCOMES_MAX = 1024
 _outcomes_lock = threading.Lock()
 
 
-def _outcome(f: SourceFile, check: Check | None) -> _Outcome:
-    raw, name = f.raw, f.name
-    key = (name, f.digest, check is not None)
+def _known(f: SourceFile, check: Check | None) -> _Outcome | None:
+    key = (f.name, f.digest, check is not None)
     with _outcomes_lock:
         hit = _OUTCOMES.get(key)
         if hit is not None:
             _OUTCOMES.move_to_end(key)
-            return hit
+        return hit
+
+
+def _remember(f: SourceFile, check: Check | None, outcome: _Outcome) -> None:
+    with _outcomes_lock:
+        _OUTCOMES[f.name, f.digest, check is not None] = outcome
+        if len(_OUTCOMES) > _OUTCOMES_MAX:
+            _OUTCOMES.popitem(last=False)
+
+
+def _outcome(f: SourceFile, check: Check | None) -> _Outcome:
+    hit = _known(f, check)
+    if hit is not None:
+        return hit
+    raw, name = f.raw, f.name
     try:
         doc = parse_document(raw, name)
         found = check(doc, name) if check else []
@@ -71,10 +84,7 @@ def _outcome(f: SourceFile, check: Check | None) -> _Outcome:
         )
     except ManifestError as exc:
         outcome = (None, exc.problems)
-    with _outcomes_lock:
-        _OUTCOMES[key] = outcome
-        if len(_OUTCOMES) > _OUTCOMES_MAX:
-            _OUTCOMES.popitem(last=False)
+    _remember(f, check, outcome)
     return outcome
 
 
@@ -95,13 +105,22 @@ _forked_check: list[Check | None] = [None]
 
 
 def _outcomes(files: Sequence[SourceFile], check: Check | None, jobs: int) -> list[_Outcome]:
-    jobs = min(jobs, len(files) // _PARALLEL_FROM)
+    """Each file's outcome: remembered from an earlier read of the same bytes, or worked out
+    (in forked processes when enough files are new, and remembered here too)."""
+    found = [_known(f, check) for f in files]
+    new = [f for f, hit in zip(files, found, strict=True) if hit is None]
+    jobs = min(jobs, len(new) // _PARALLEL_FROM)
     if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_outcome(f, check) for f in files]
-    # The check is a closure over a compiled validator: forked children inherit it.
-    _forked_check[0] = check
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        return pool.map(_forked_outcome, files, chunksize=8)
+        fresh = [_outcome(f, check) for f in new]
+    else:
+        # The check is a closure over a compiled validator: forked children inherit it.
+        _forked_check[0] = check
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            fresh = pool.map(_forked_outcome, new, chunksize=8)
+        for f, outcome in zip(new, fresh, strict=True):
+            _remember(f, check, outcome)
+    worked_out = iter(fresh)
+    return [hit if hit is not None else next(worked_out) for hit in found]
 
 
 def _forked_outcome(f: SourceFile) -> _Outcome:

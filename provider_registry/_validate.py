@@ -11,17 +11,18 @@ import datetime
 import difflib
 import json
 import os
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any, cast
 
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
-from ._catalog import scan, search_path
+from ._catalog import SourceFile, scan, search_path
 from ._collect import Check, Collection, Override, collect_files, located
 from ._errors import Problem
 from ._loader import MISSING_HINT, parse_document, render_path, show_value
-from ._manifest import PATTERN_HINTS, number_text_hint
+from ._manifest import PATTERN_HINTS, Provider, number_text_hint
 from ._rules import DEFAULT_MAX_AGE, catalog_findings
 from ._schema import schema_path
 from ._yaml import Document
@@ -80,16 +81,37 @@ def validate(
     problems = list(found.problems)
     when = today or datetime.date.today()
     for pid, provider in found.providers.items():
-        findings = catalog_findings(provider, today=when, max_age=max_age)
+        problems += _findings(files[found.sources[pid]], provider, when, max_age)
+    problems.sort(key=lambda p: (p.file or "", p.line or 0, p.column or 0, p.path))
+    return Report(problems, found.file_count, sorted(found.providers), found.overrides)
+
+
+# The catalog rules' problems of one file, keyed by its name, the hash of its bytes and the
+# rules' inputs (a file's findings depend on nothing else): a process that validates again, as
+# a pre-commit hook or a test suite does, checks each unchanged manifest once.
+_FINDINGS: OrderedDict[tuple[str, bytes, datetime.date, datetime.timedelta | None], list[Problem]]
+_FINDINGS = OrderedDict()
+_FINDINGS_MAX = 1024
+
+
+def _findings(
+    f: SourceFile, provider: Provider, today: datetime.date, max_age: datetime.timedelta | None
+) -> list[Problem]:
+    key = (f.name, f.digest, today, max_age)
+    hit = _FINDINGS.get(key)
+    if hit is None:
+        hit = []
+        findings = catalog_findings(provider, today=today, max_age=max_age)
         if findings:
-            f = files[found.sources[pid]]
             doc = parse_document(f.raw, f.name)
-            problems += [
+            hit = [
                 located(doc, f.name, path, message, hint)._replace(severity=severity)
                 for path, message, hint, severity in findings
             ]
-    problems.sort(key=lambda p: (p.file or "", p.line or 0, p.column or 0, p.path))
-    return Report(problems, found.file_count, sorted(found.providers), found.overrides)
+        _FINDINGS[key] = hit
+        if len(_FINDINGS) > _FINDINGS_MAX:
+            _FINDINGS.popitem(last=False)
+    return hit
 
 
 def _schema_check() -> Check:
