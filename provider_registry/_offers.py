@@ -180,6 +180,9 @@ class OfferIndex:
         self.key_of: Mapping[tuple[str, str], str] = {
             (m.provider, m.model): key for key, m in members
         }
+        self.member_of: Mapping[tuple[str, str], Member] = {
+            (m.provider, m.model): m for _, m in members
+        }
         names: dict[str, str] = {}
         for key, shown in self.identity.items():
             names.setdefault(shown.casefold(), key)
