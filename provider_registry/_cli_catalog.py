@@ -711,8 +711,8 @@ def _cmd_docs(args: argparse.Namespace, out: TextIO) -> int:
             )
             code = 1
     pages = _plural(written + unchanged, "page")
-    where = _shown(directory) + ("" if models is None else f" and {_shown(models)}")
-    print(f"{pages} in {where}: {written} written, {unchanged} unchanged", file=out)
+    place = _shown(directory) + ("" if models is None else f" and {_shown(models)}")
+    print(f"{pages} in {place}: {written} written, {unchanged} unchanged", file=out)
     return code
 
 
