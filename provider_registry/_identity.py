@@ -151,6 +151,8 @@ def propose(wire_id: str) -> Proposal:
     parts = [p for p in _PART_SEPARATOR.split(_normalized(name)) if p]
     quantization: str | None = None
     while len(parts) > 1:
+        if len(parts) > 2 and parts[-2] + parts[-1] in data.quantization:
+            parts[-2:] = [parts[-2] + parts[-1]]  # "fp-8" is "fp8"
         last, before = parts[-1], parts[-2]
         if last in data.quantization:
             quantization = quantization or last
