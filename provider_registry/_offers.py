@@ -225,7 +225,12 @@ class OfferIndex:
             if m.provider in self._registry.owners_of(m.model):
                 return f"{m.provider}/{m.model}"
         spelled = Counter(m.model for m in plain)
-        return min(spelled, key=lambda s: (s.islower(), -spelled[s], s))
+        # A spelling under the maker's namespace ("anthropic/claude-3.5-haiku") says whose
+        # model it is; among those, a cased one is likelier the maker's own.
+        return min(
+            spelled,
+            key=lambda s: (propose(s).namespace is None, s.islower(), -spelled[s], s),
+        )
 
     def key_for(self, name: str) -> str | None:
         """The identity key ``name`` finds: an identity, a wire id or alias (with or without its
