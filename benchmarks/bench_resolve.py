@@ -39,7 +39,8 @@ import gen_catalog  # beside this script, which Python puts first on sys.path
 import httpx
 
 import provider_registry
-from provider_registry import Registry, RegistryError, completion, load_registry, resolve
+from provider_registry import Registry, RegistryError, completion, load_registry, offers, resolve
+from provider_registry._offers import OfferIndex
 
 try:  # internal: the memo-miss rows are skipped (and say so) if it moves or changes
     from provider_registry._resolver import _resolve
@@ -474,6 +475,30 @@ def hot_path(reg: Registry, with_miss: bool) -> HotPath:
     )
     row("    resolve()        a new name each call", measure(unknown_fresh(reg)), base)
     return HotPath(base, hits, misses, cases)
+
+
+def offers_section(base: float) -> None:
+    """offers(): the identity index, built once per registry on the first call (never by
+    resolve(), whose rows above are without it), then each call's look-up."""
+    print("\noffers() (the identity index is built by the first call, then kept):")
+    builds = []
+    for _ in range(REPEATS):
+        fresh = load_registry(env=False)  # its own entries: nothing built yet
+        start = time.perf_counter_ns()
+        index = OfferIndex(fresh)
+        builds.append(time.perf_counter_ns() - start)
+    print(
+        f"  build the index ({len(index.groups):,} identities, {len(index.shared())} shared): "
+        f"{med(builds) / 1e6:.0f} ms {spread(builds, 1e-6)}"
+    )
+    reg = load_registry(env=False)
+    offers(MODEL, registry=reg, env={})
+    row("  offers() warm, by a wire id", measure(lambda: offers(MODEL, registry=reg, env={})), base)
+    row(
+        "  offers() warm, by another spelling",
+        measure(lambda: offers("llama3.1-8b-instruct", registry=reg, env={})),
+        base,
+    )
 
 
 def client_overhead(reg: Registry, base: float) -> float:
@@ -1068,6 +1093,7 @@ def main(only_client: bool = False) -> None:
 
         hot = hot_path(reg, with_miss)
         cost = client_overhead(reg, hot.floor)
+        offers_section(hot.floor)
         prefixed = hot.hit["prefixed id"]
         figure = fmt_ns(prefixed)
         if "prefixed id" in hot.miss:

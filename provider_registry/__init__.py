@@ -65,6 +65,7 @@ if _TYPE_CHECKING:
         SendAs,
         Source,
     )
+    from ._offers import Offer, offers
 
 __version__ = "0.1.0"
 
@@ -76,6 +77,7 @@ _LAZY = {
         ["AsyncStream", "Reply", "Retry", "Stream", "acompletion", "completion"], "_client"
     ),
     **dict.fromkeys(["LiveReport", "check_live"], "_live"),
+    **dict.fromkeys(["Offer", "offers"], "_offers"),
     **dict.fromkeys(["dump_manifest", "load_manifest"], "_loader"),
     **dict.fromkeys(
         [
@@ -127,6 +129,7 @@ __all__ = [
     "Model",
     "ModelNameWarning",
     "ModelNotFoundError",
+    "Offer",
     "Param",
     "PastPrice",
     "Price",
@@ -162,6 +165,7 @@ __all__ = [
     "load_manifest",
     "load_registry",
     "mask_secret",
+    "offers",
     "redact_headers",
     "register",
     "reload_registry",

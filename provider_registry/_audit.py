@@ -11,6 +11,11 @@ What counts, and what does not:
 - The other side's entries retired by a passed date are not "missing here".
 - A 0 on the other side where we have no figure is the other side's "not published", as ours is.
 - A figure the other side does not give is not a difference.
+- Asked for (``--price-spread``), the same model priced very differently across our own
+  providers (``price_spread``: the
+  highest input price of a model's offers more than ``SPREAD`` times the lowest, free tiers and
+  retired offers aside) is listed as worth a look, never as drift: a provider may serve it
+  quantized, faster, or with a larger context, and a gateway adds its margin.
 - Prices by time of day are compared hour by hour: where either side has windows (ours, LiteLLM's
   off_peak_pricing, genai-prices' time constraints), the rates in force at each minute of the
   UTC week are compared, and a difference names the stretches it holds in (``window``). So a
@@ -36,6 +41,11 @@ __all__ = ["AuditReport", "Finding", "audit"]
 
 REPORT_VERSION = 1
 USABLE = ("ga", "experimental", "unverified")
+SPREAD = Decimal(5)
+"""A model whose dearest input price across providers is above this many times its cheapest is
+worth a look (``price_spread``)."""
+KINDS = ("figure", "lifecycle", "missing_here", "missing_there", "price_spread")
+NOT_DRIFT = frozenset({"price_spread"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,8 +53,10 @@ class Finding:
     """One thing that differs between our catalog and another."""
 
     kind: str
-    """"figure" (a value differs), "lifecycle", "missing_here" (they list it, we do not) or
-    "missing_there" (we list it, they do not)."""
+    """"figure" (a value differs), "lifecycle", "missing_here" (they list it, we do not),
+    "missing_there" (we list it, they do not), or "price_spread" (our providers price one
+    model very differently: provider and model are the dearest offer, ours its input price,
+    theirs the cheapest one's, their_id the cheapest offer; never drift)."""
     source: str
     """The other catalog's kind (litellm, models.dev, genai-prices)."""
     provider: str
@@ -62,6 +74,8 @@ class Finding:
     window: str | None = None
     """For a rate of a price by time of day: the stretches of the UTC week where the two
     differ ("Sat, Sun 01:00-04:00 UTC"); None when they differ at every hour."""
+    identity: str | None = None
+    """For price_spread: the shared identity of the model (``registry offers``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -73,17 +87,19 @@ class AuditReport:
     findings: list[Finding]
     compared: int
     """Model pairs compared (models both sides know)."""
+    price_spread: bool = False
+    """Whether price spreads were looked for (their count is in the JSON only then)."""
 
     @property
     def drift(self) -> list[Finding]:
-        return [f for f in self.findings if f.explained is None]
+        return [f for f in self.findings if f.explained is None and f.kind not in NOT_DRIFT]
 
     def count(self, kind: str, *, explained: bool = False) -> int:
         return sum(f.kind == kind and (f.explained is not None) == explained for f in self.findings)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--format json`` document; its keys are stable (version 1)."""
-        kinds = ("figure", "lifecycle", "missing_here", "missing_there")
+        kinds = KINDS if self.price_spread else KINDS[:-1]
         return {
             "version": REPORT_VERSION,
             "sources": self.sources,
@@ -102,10 +118,12 @@ def audit(
     providers: Iterable[str] | None = None,
     tolerance: float = 0.0,
     today: datetime.date | None = None,
+    price_spread: bool = False,
 ) -> AuditReport:
     """Compare ``registry`` with each of ``tables``; ``providers`` narrows to those ids, and a
     relative difference within ``tolerance`` (0.05 is 5%) is not reported. A provider may be
-    named by its id or an alias."""
+    named by its id or an alias. ``price_spread`` adds the models our own providers price far
+    apart (see ``price_spreads``)."""
     when = today or datetime.date.today()
     wanted = None if providers is None else {_canonical(registry, p) for p in providers}
     findings: list[Finding] = []
@@ -121,7 +139,49 @@ def audit(
             n, found = _provider(registry.provider(pid), view, table.kind, tolerance, when)
             compared += n
             findings += found
-    return AuditReport(sources, findings, compared)
+    if price_spread:
+        findings += price_spreads(registry, wanted)
+    return AuditReport(sources, findings, compared, price_spread)
+
+
+def price_spreads(registry: Registry, providers: set[str] | None = None) -> list[Finding]:
+    """Models whose input price differs more than ``SPREAD`` times across the providers that
+    offer them (retired offers and free tiers aside); with ``providers``, only models one of
+    them offers."""
+    from ._offers import offer_index
+
+    index = offer_index(registry)
+    found: list[Finding] = []
+    for key, _ in index.shared():
+        priced = [
+            (o.price.input, o.ref, o)
+            for o in index.offers_of(key, env={})
+            if o.status != "retired" and o.price is not None and o.price.input
+        ]
+        if providers is not None and not any(o.provider in providers for _, _, o in priced):
+            continue
+        if len({o.provider for _, _, o in priced}) < 2:
+            continue
+        low, _, cheapest = min(priced)
+        high, _, dearest = max(priced)
+        if high > SPREAD * low:
+            found.append(
+                Finding(
+                    "price_spread",
+                    "catalog",
+                    dearest.provider,
+                    dearest.model,
+                    "input",
+                    str(high),
+                    str(low),
+                    _relative(high, low),
+                    None,
+                    cheapest.ref,
+                    None,
+                    index.identity[key],
+                )
+            )
+    return found
 
 
 def _canonical(registry: Registry, name: str) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from . import _cli_catalog, _cli_interop, _cli_live, _cli_truth
+from . import _cli_catalog, _cli_interop, _cli_live, _cli_offers, _cli_truth
 from ._errors import ManifestWarning, RegistryError
 from ._registry import load_registry
 from ._resolver import Resolution, resolve
@@ -117,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--output", type=Path, metavar="FILE", help="write only the manifest schema, here"
     )
-    for module in (_cli_catalog, _cli_interop, _cli_truth, _cli_live):
+    for module in (_cli_catalog, _cli_interop, _cli_truth, _cli_live, _cli_offers):
         _COMMANDS.update(module.add_commands(sub, common))
     return parser
 

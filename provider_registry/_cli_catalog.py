@@ -135,10 +135,14 @@ def add_commands(
         formatter_class=fmt,
         help="write or check the Markdown page of every provider",
         description="Write DIR/<id>.md for every built-in provider (and those of --path), from\n"
-        "its manifest. The generated text goes between the lines\n"
+        "its manifest, and a page for every model two or more providers offer, listing\n"
+        "their offers, with an index README.md (in docs/models next to docs/providers, or in\n"
+        "--models-output; with -o alone, none). A provider page's generated text goes\n"
+        "between the lines\n"
         "  <!-- BEGIN GENERATED: registry docs -->\n"
         "  <!-- END GENERATED -->\n"
         "and text outside them is kept; an existing page without them is never overwritten.\n"
+        "Model pages are wholly generated; one that no shared model calls for is removed.\n"
         "PROVIDER_REGISTRY_PATH is not read, so the pages do not depend on the environment.\n"
         "--check writes nothing and exits 1 listing stale, missing and extra pages.",
         epilog="examples:\n"
@@ -157,6 +161,13 @@ def add_commands(
     )
     p.add_argument("-o", "--output", type=Path, metavar="DIR",
                    help="default: docs/providers of the checkout")  # fmt: skip
+    p.add_argument(
+        "--models-output",
+        type=Path,
+        metavar="DIR",
+        help="where the shared models' pages go (default: docs/models of the checkout; with\n"
+        "-o DIR and no --models-output, they are not written)",
+    )
     p.add_argument("--check", action="store_true", help="verify instead of writing")
 
     return {"list": _cmd_list, "cost": _cmd_cost, "new": _cmd_new, "docs": _cmd_docs}
@@ -646,10 +657,13 @@ def _note_taken(args: argparse.Namespace, pid: str) -> None:
 
 
 def _cmd_docs(args: argparse.Namespace, out: TextIO) -> int:
-    from ._docs import plan_pages
+    import os
+
+    from ._docs import plan_model_pages, plan_pages
     from ._registry import builtin_dir, load_registry
 
     directory: Path | None = args.output
+    models: Path | None = args.models_output
     if directory is None:
         directory = builtin_dir().parent / "docs" / "providers"
         if not directory.is_dir():
@@ -657,10 +671,16 @@ def _cmd_docs(args: argparse.Namespace, out: TextIO) -> int:
                 f"no docs/providers directory next to the built-in manifests ({directory})",
                 hint="pass -o DIR to write the pages elsewhere",
             )
-    if directory.exists() and not directory.is_dir():
-        raise CommandError(f"{_shown(directory)} is not a directory")
+    if models is None and args.output is None:
+        models = directory.parent / "models"
+    for where in (directory, models):
+        if where is not None and where.exists() and not where.is_dir():
+            raise CommandError(f"{_shown(where)} is not a directory")
     reg = load_registry(args.path, env=False)
     states = plan_pages(reg.providers, directory, display=Path(_shown(directory)))
+    if models is not None:
+        link = Path(os.path.relpath(directory.absolute(), models.absolute())).as_posix()
+        states += plan_model_pages(reg, models, link, display=Path(_shown(models)))
     if args.check:
         return _report_check(states, out)
 
@@ -668,6 +688,8 @@ def _cmd_docs(args: argparse.Namespace, out: TextIO) -> int:
     if refused:
         raise CommandError("; ".join(refused))
     directory.mkdir(parents=True, exist_ok=True)
+    if models is not None:
+        models.mkdir(parents=True, exist_ok=True)
     written = unchanged = 0
     code = 0
     for s in states:
@@ -680,7 +702,7 @@ def _cmd_docs(args: argparse.Namespace, out: TextIO) -> int:
             unchanged += 1
         elif s.state == "extra" and s.removable:
             s.path.unlink()
-            print(f"removed {shown}: no provider {s.path.stem!r}", file=out)
+            print(f"removed {shown}: no {s.kind} {s.path.stem!r}", file=out)
         elif s.state == "extra":
             print(
                 f"{shown}: no provider {s.path.stem!r}, but the page holds hand-written text; "
@@ -689,7 +711,8 @@ def _cmd_docs(args: argparse.Namespace, out: TextIO) -> int:
             )
             code = 1
     pages = _plural(written + unchanged, "page")
-    print(f"{pages} in {_shown(directory)}: {written} written, {unchanged} unchanged", file=out)
+    place = _shown(directory) + ("" if models is None else f" and {_shown(models)}")
+    print(f"{pages} in {place}: {written} written, {unchanged} unchanged", file=out)
     return code
 
 
@@ -702,7 +725,7 @@ def _report_check(states: list[PageState], out: TextIO) -> int:
         elif s.state == "missing":
             print(f"{shown} is missing", file=out)
         elif s.state == "extra":
-            print(f"{shown} documents no provider {s.path.stem!r}: delete it", file=out)
+            print(f"{shown} documents no {s.kind} {s.path.stem!r}: delete it", file=out)
         elif s.state == "refused":
             print(s.reason, file=out)
         else:

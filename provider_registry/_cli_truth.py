@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from ._audit import AuditReport
+    from ._audit import AuditReport, Finding
     from ._registry import Registry
     from ._sources import Table
     from ._yaml import Document
@@ -46,7 +46,8 @@ def add_commands(
         "  registry audit --against litellm prices.json --against genai-prices genai.json"
         " --provider openai\n"
         "  registry audit --against models.dev https://models.dev/api.json --format json\n"
-        "  registry audit --against litellm prices.json --tolerance 0.01 --format github",
+        "  registry audit --against litellm prices.json --tolerance 0.01 --format github\n"
+        "  registry audit --against litellm prices.json --price-spread",
     )
     _against(p, "--against", "compare with this catalog (repeatable)", append=True, dest="against")
     _common_truth(p)
@@ -65,6 +66,12 @@ def add_commands(
     )
     p.add_argument(
         "--all", action="store_true", help="also list the differences the manifests explain"
+    )
+    p.add_argument(
+        "--price-spread",
+        action="store_true",
+        help="also list models our own providers price far apart (the dearest input price\n"
+        "above 5x the cheapest; worth a look, never drift)",
     )
 
     p = sub.add_parser(
@@ -161,7 +168,13 @@ def _cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
     from ._audit import audit
 
     registry, tables = _tables(args, args.against)
-    report = audit(registry, tables, providers=args.provider, tolerance=args.tolerance)
+    report = audit(
+        registry,
+        tables,
+        providers=args.provider,
+        tolerance=args.tolerance,
+        price_spread=args.price_spread,
+    )
     if args.format == "json":
         json.dump(report.to_dict(), out, indent=2)
         out.write("\n")
@@ -177,6 +190,7 @@ _TITLES = {
     "lifecycle": "lifecycle conflicts",
     "missing_here": "listed there, not here",
     "missing_there": "listed here, not there",
+    "price_spread": "priced very differently across our providers (worth a look, not drift)",
 }
 
 
@@ -200,9 +214,7 @@ def _text(report: AuditReport, out: TextIO, *, everything: bool) -> None:
                     part
                     for part in (
                         f"at {f.window}" if f.window else "",
-                        f"set by hand: {f.explained}"
-                        if f.explained
-                        else (f"as {f.their_id}" if f.their_id else ""),
+                        f"set by hand: {f.explained}" if f.explained else _other(f),
                     )
                     if part
                 ),
@@ -214,7 +226,11 @@ def _text(report: AuditReport, out: TextIO, *, everything: bool) -> None:
             cells = [r[i].ljust(widths[i]) for i in range(6)] + [r[6]]
             print("  " + "  ".join(cells).rstrip(), file=out)
         print(file=out)
-    counts = ", ".join(f"{report.count(k)} {t.split(',')[0]}" for k, t in _TITLES.items())
+    counts = ", ".join(
+        f"{report.count(k)} {t.split(',')[0].split(' (')[0]}"
+        for k, t in _TITLES.items()
+        if k != "price_spread" or report.price_spread
+    )
     explained = sum(f.explained is not None for f in report.findings)
     n = len(report.drift)
     verdict = "no drift" if not n else f"{n} finding{'s' * (n != 1)}"
@@ -223,6 +239,12 @@ def _text(report: AuditReport, out: TextIO, *, everything: bool) -> None:
         "by the manifests" + ("" if everything else " (--all lists them)"),
         file=out,
     )
+
+
+def _other(f: Finding) -> str:
+    if f.kind == "price_spread":
+        return f"{f.identity}: cheapest at {f.their_id}"
+    return f"as {f.their_id}" if f.their_id else ""
 
 
 def _github(report: AuditReport, registry: Registry, out: TextIO) -> None:

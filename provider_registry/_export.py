@@ -25,6 +25,7 @@ from ._schema import SchemaFile
 from .dialects import DIALECTS, asks_stream_usage
 
 if TYPE_CHECKING:
+    from ._offers import OfferIndex
     from ._registry import Registry
     from ._resolver import Resolution
 
@@ -552,6 +553,14 @@ class CatalogModel(_Catalog):
     """When the model stopped (or stops) being served."""
     replacement: str | None = None
     """The model id to use instead, in the same provider's table."""
+    identity: str
+    """The model this is, shared by every provider's entry of the same model: the Hugging Face
+    repo id for open weights, the maker's "provider/id" for a closed model (``registry
+    offers``)."""
+    quantization: str | None = None
+    """How the weights are served, where known (fp8, int4, ...); left out: as published."""
+    variant: str | None = None
+    """Another serving attribute (a free or fast tier, a reasoning switch); left out: none."""
 
 
 class CatalogApi(_Catalog):
@@ -691,13 +700,18 @@ def _price(price: Price) -> dict[str, Any]:
     return {**_rates(price), "tiers": tiers, "windows": windows, "since": price.since}
 
 
-def _catalog_provider(p: Provider) -> CatalogProvider:
+def _catalog_provider(p: Provider, index: OfferIndex) -> CatalogProvider:
     scheme = p.auth.scheme
     if scheme is None and p.auth.header.lower() == "authorization":
         scheme = "Bearer"
     models = {}
     for model_id, m in p.models.items():
+        key = index.key_of[p.id, model_id]
+        member = index.member_of[p.id, model_id]
         models[model_id] = {
+            "identity": index.identity[key],
+            "quantization": member.quantization,
+            "variant": member.variant,
             "aliases": m.aliases,
             "mode": m.mode,
             "context_window": m.context_window,
@@ -728,9 +742,12 @@ def _catalog_provider(p: Provider) -> CatalogProvider:
 
 def export_json(reg: Registry) -> dict[str, Any]:
     """The versioned JSON catalog (see ``schemas/catalog.schema.json``), ready for json.dumps."""
+    from ._offers import offer_index
+
+    index = offer_index(reg)
     catalog = Catalog(
         catalog_version=CATALOG_VERSION,
-        providers={pid: _catalog_provider(p) for pid, p in reg.providers.items()},
+        providers={pid: _catalog_provider(p, index) for pid, p in reg.providers.items()},
     )
     dumped: dict[str, Any] = catalog.model_dump(mode="json", exclude_none=True)
     return dumped

@@ -33,6 +33,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Api",
     "Auth",
+    "Identity",
     "Interop",
     "Model",
     "ModelPattern",
@@ -443,6 +444,29 @@ class PastPrice(Price):
     """The first day these prices no longer applied."""
 
 
+Quantization = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,31}$")]
+
+
+class Identity(_Strict):
+    """Which model an entry is, where the identity rule (``registry offers``) gets it wrong or
+    cannot know it: the model it is, or that it is a model of its own, and how it is served."""
+
+    model: ModelId | None = None
+    """The model this entry is: the Hugging Face repo id for open weights
+    ("meta-llama/Llama-3.3-70B-Instruct"), the maker's own id under the maker's provider for a
+    closed model ("openai/gpt-4o"). Left out, the rule proposes it from the wire id."""
+    unique: Reason | None = None
+    """Refuse the proposed identity: this entry is a model of its own (a router, a fine-tune
+    named like its base), and why. Not with ``model``."""
+    quantization: Quantization | None = None
+    """How the weights are served where the wire id does not say it (fp8, int4, ...)."""
+    variant: Quantization | None = None
+    """Another serving attribute the wire id does not say (a faster deployment: "fast")."""
+    reason: Reason | None = None
+    """Why this is stated by hand, with where it is documented. Two entries of one provider
+    that are the same model with the same attributes need it (``registry validate``)."""
+
+
 class Model(_Strict):
     """One model in the provider's table, keyed by the id sent on the wire."""
 
@@ -479,6 +503,9 @@ class Model(_Strict):
     free: Reason | None = None
     """Why a price of 0 here is real (a free tier, a free preview). ``registry validate``
     refuses a 0 on a hosted provider without it: an unpublished price is left out, never 0."""
+    identity: Identity | None = None
+    """Which model this entry is, where the rule that proposes it from the wire id is wrong
+    (see ``registry offers``)."""
     points_to: ModelId | None = None
     """For a name the provider moves on its side (``*-latest``): the model id in this table it
     points to now, as the provider documents it; cost() uses that model's prices. Give the
@@ -647,6 +674,14 @@ def _model_problems(p: Provider, model_id: str, m: Model) -> Problems:
                 (*base, "max_output_tokens"),
                 f"{m.max_output_tokens} is above the context window of {m.context_window}",
                 "the output limit cannot exceed the context window",
+            )
+        )
+    if m.identity is not None and m.identity.model is not None and m.identity.unique is not None:
+        found.append(
+            (
+                (*base, "identity", "unique"),
+                "an entry cannot both name the model it is and be a model of its own",
+                "keep identity.model (it is that model) or identity.unique (it is no other)",
             )
         )
     priced: list[tuple[tuple[str | int, ...], Rates]] = []

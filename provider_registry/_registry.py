@@ -17,9 +17,9 @@ import os
 import re
 import threading
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from ._catalog import (
     ENV_PATH,
@@ -66,6 +66,7 @@ Param = tuple[str, str | None, str | None, re.Pattern[str] | None, str | None, s
 Pattern = tuple[re.Pattern[str], str | None, str | None, str]
 """(compiled id pattern, base slot, base parameter, price rule) of a model-id pattern."""
 _PATTERN_MAX = 1024
+_T = TypeVar("_T")
 """Names longer than this are not matched against model-id patterns."""
 
 
@@ -410,6 +411,7 @@ class Registry:
         "_hosts",
         "_index",
         "_memo",
+        "_offers",
         "_owner_exact",
         "_owner_prefix",
         "_param_names",
@@ -492,6 +494,7 @@ class Registry:
         self._param_names = frozenset().union(
             *(e.param_names | e.pattern_params for e in by_id.values())
         )
+        self._offers: list[Any] = [None]  # the offer index (_offers), built on first use
         # Prefixes of manifests a lenient load left out, with their problems (see broken()).
         self._broken = MappingProxyType({k: tuple(v) for k, v in broken.items() if k not in prefix})
         self.files: Mapping[str, str] = MappingProxyType({e.id: e.file for e in by_id.values()})
@@ -663,6 +666,15 @@ class Registry:
 
     def prefixes(self) -> list[str]:
         return list(self._prefix)
+
+    def _offer_index(self, build: Callable[[Registry], _T]) -> _T:
+        # Built by the first offers() call, never by resolve(); two threads may both build it
+        # and either result is the same.
+        index = self._offers[0]
+        if index is None:
+            index = build(self)
+            self._offers[0] = index
+        return cast("_T", index)
 
 
 def load_registry(

@@ -77,6 +77,7 @@ def catalog_findings(
         for path, rates in _price_lines(base, m):
             found += _cache_order(path, rates)
         found += _lifecycle(base, m, today)
+    found += _same_identity(p)
     if max_age is not None:
         # A source that only retired models take figures from is a record of the past: its age
         # is no reason to look again.
@@ -100,6 +101,39 @@ def catalog_findings(
                         "warning",
                     )
                 )
+    return found
+
+
+def _same_identity(p: Provider) -> list[Finding]:
+    """Two entries of one provider that are one model served the same way: a duplicate that
+    ``registry offers`` would list twice, unless a reason says why both are kept."""
+    from ._identity import propose
+
+    # Per identity and attributes, the entries that give no reason: one is the model itself,
+    # a second one is the duplicate.
+    plain: dict[tuple[str, str | None, str | None], str] = {}
+    found: list[Finding] = []
+    for model_id, m in p.models.items():
+        ident = m.identity
+        if ident is not None and (ident.unique is not None or ident.reason is not None):
+            continue
+        proposed = propose(model_id)
+        key = propose(ident.model).key if ident is not None and ident.model else proposed.key
+        quant = (ident.quantization if ident else None) or proposed.quantization
+        variant = (ident.variant if ident else None) or proposed.variant
+        first = plain.setdefault((key, quant, variant), model_id)
+        if first != model_id:
+            attrs = "".join(f", {a}" for a in (quant, variant) if a)
+            found.append(
+                Finding(
+                    ("models", model_id),
+                    f"is the same model as {first!r} (identity {key!r}{attrs}) without a reason",
+                    "if both are one model served two ways, record how under identity "
+                    "(quantization, variant) or say why under identity.reason; if they are "
+                    "different models, name this one under identity.model or set identity.unique",
+                    "warning",
+                )
+            )
     return found
 
 

@@ -941,7 +941,7 @@ def test_json_has_a_version_and_stable_keys(
     for f in report["findings"]:
         assert list(f) == [
             "kind", "source", "provider", "model", "field", "ours", "theirs", "relative",
-            "explained", "their_id", "window",
+            "explained", "their_id", "window", "identity",
         ]  # fmt: skip
     assert report["counts"] == counts(figure=3, lifecycle=1, missing_here=1, missing_there=1)
     assert report["explained"] == counts(figure=1)
