@@ -23,8 +23,10 @@ Rows that are not a model a provider serves on its API are left out, each with t
 image-size rows (``1024-x-1024/m``), provisioned-throughput commitments, per-region rows
 (``us-east-1/m``) and data-zone rows, fine-tune placeholders (``ft:m``), price bands by model
 size (``...-up-to-4b``), modes no manifest mode describes. Each row is converted by the importer
-(``registry import``): its price per 1M tokens, limits, capabilities and mode, a 0 rate only
-where an id names a free variant, a cache rate the rules refuse left out. A LiteLLM
+(``registry import``): its price per 1M tokens, limits, capabilities and mode, a cache rate the
+rules refuse left out. A rate of 0 is left out on a hosted provider, even where the id names a
+free variant (the importer would declare that one ``free``; whether a hosted provider charges
+nothing is for a person to say). A LiteLLM
 ``deprecation_date`` that has passed makes the model retired on that day, a coming one
 deprecated; a catalog's deprecated mark makes it deprecated. genai-prices gives no mode: only
 its entries with a text-token price are added, as chat models (embedding where the name says
@@ -51,7 +53,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._errors import RegistryError
-from ._import import LITELLM_SOURCE, MODELS_DEV_SOURCE, _Group, _ll_model, _md_model, _Run
+from ._import import (
+    LITELLM_SOURCE,
+    MODELS_DEV_SOURCE,
+    _Group,
+    _is_local,
+    _ll_model,
+    _md_model,
+    _Run,
+)
 from ._sources import KINDS, Facts, Table, View, is_url
 from ._sync import SOURCE_IDS, SOURCE_NAMES, SyncResult, _flow, _yaml
 
@@ -416,6 +426,10 @@ class _Adder:
             data = _md_model(self.run, where, c.name, c.entry, c.extra["api"], c.extra["npm"])
         else:
             data = self.genai(c)
+        if data is not None and data.get("price") and not _is_local(self.group.base):
+            # The importer declares a 0 free where the id says so; whether a hosted provider
+            # really charges nothing is for a person to say, so --add writes no 0 at all.
+            data = self.run.no_silent_zeros(where, "", data)
         if data is not None:
             data = {**data, **self.lifecycle(c.facts)}
             if not self.run.add_model(self.group, where, c.name, data, c.key):

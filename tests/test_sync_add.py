@@ -194,13 +194,17 @@ def test_no_zero_is_written_that_the_rules_refuse(acme: Path) -> None:
     assert not report.warnings, report.problems
 
 
-def test_a_free_variant_keeps_its_zero_with_the_reason(acme: Path) -> None:
+def test_a_free_variant_gets_no_zero_either(acme: Path) -> None:
     data = dict([row("acme_ai/chat-free", input=0, output=0, max_input_tokens=32768)])
-    run_add(acme, data).write()
+    result = run_add(acme, data)
+    assert result.notes == [
+        "acme/chat-free: price input, output of 0 taken for not published; left out"
+    ]
+    result.write()
     model = load_registry([acme], builtin=False, env=False).provider("acme").models["chat-free"]
-    assert model.price is not None
-    assert model.price.input == 0
-    assert model.free == "litellm lists it at 0 and its id names it free"
+    assert model.price is None
+    assert model.free is None
+    assert model.context_window == 32768
 
 
 def test_every_existing_byte_is_kept_and_the_additions_come_last(acme: Path) -> None:
