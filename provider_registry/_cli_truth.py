@@ -89,11 +89,26 @@ def add_commands(
         epilog="examples:\n"
         "  registry sync --from litellm model_prices_and_context_window.json --dry-run\n"
         "  registry sync --from genai-prices genai.json --provider openai --as-of 2026-11-10\n"
-        "  registry sync --from models.dev https://models.dev/api.json --path my-providers/",
+        "  registry sync --from models.dev https://models.dev/api.json --path my-providers/\n"
+        "  registry sync --from litellm prices.json --as-of 2026-11-20 --add --dry-run\n"
+        "\n"
+        "With --add, a catalog entry is one of the manifest's models (and not added) when the\n"
+        "manifest's model maps to it, when resolve('<provider>/<entry>') finds a listed model,\n"
+        "or when the names differ only in case, punctuation, a trailing 'latest' or leading path\n"
+        "segments; rows that are not models (image sizes, regions, commitments, fine-tune\n"
+        "placeholders, size bands, modes no manifest mode describes) are left out with the\n"
+        "reason. A manifest with no models is left alone.",
     )
     _against(p, "--from", "take figures from this catalog", append=False, dest="source")
     _common_truth(p)
     p.add_argument("--dry-run", action="store_true", help="print the diff; write nothing")
+    p.add_argument(
+        "--add",
+        action="store_true",
+        help="instead, add the models the catalog lists that the manifests lack (with their "
+        "figures and source); nothing already there changes. Prints what was added and what "
+        "was skipped and why",
+    )
     return {"audit": _cmd_audit, "sync": _cmd_sync}
 
 
@@ -278,11 +293,37 @@ def _github(report: AuditReport, registry: Registry, out: TextIO) -> None:
 
 
 def _cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
-    from ._errors import CommandError
     from ._sync import sync
 
+    if args.add:
+        return _cmd_add(args, out)
     registry, tables = _tables(args, [args.source])
-    providers = args.provider
+    providers = _sync_scope(args, registry)
+    result = sync(registry, tables[0], providers=providers)
+    if result.texts:
+        out.write(result.diff())
+    kept = [c for c in result.changes if c.kept]
+    for c in kept:
+        print(
+            f"kept {c.provider}/{c.model} {c.field} {c.old} (source: {c.new}): {c.kept}", file=out
+        )
+    files = len(result.texts)
+    verb = "would change" if args.dry_run else "changed"
+    print(
+        f"{len(result.made)} figures {verb} in {files} file{'s' * (files != 1)}; "
+        f"{len(kept)} kept as they are",
+        file=out,
+    )
+    if not args.dry_run:
+        result.write()
+    return 0
+
+
+def _sync_scope(args: argparse.Namespace, registry: Registry) -> list[str] | None:
+    """The providers sync may edit: those asked for, within the manifests --path names."""
+    from ._errors import CommandError
+
+    providers: list[str] | None = args.provider
     if args.path:  # the manifests named, never the built-in ones beside them
         named = [Path(p).resolve() for p in args.path]
         mine = [
@@ -297,19 +338,40 @@ def _cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
                 hint="leave out --path to sync the built-in manifests",
             )
         providers = providers or mine
-    result = sync(registry, tables[0], providers=providers)
-    if result.texts:
-        out.write(result.diff())
-    kept = [c for c in result.changes if c.kept]
-    for c in kept:
-        print(
-            f"kept {c.provider}/{c.model} {c.field} {c.old} (source: {c.new}): {c.kept}", file=out
-        )
+    return providers
+
+
+def _cmd_add(args: argparse.Namespace, out: TextIO) -> int:
+    from collections import Counter
+
+    from ._add import LISTED, add_missing
+    from ._errors import SourceError
+    from ._sources import KINDS, load_data, read_table
+
+    registry, _ = _tables(args, [])
+    providers = _sync_scope(args, registry)
+    kind, location = args.source
+    if kind not in KINDS:
+        raise SourceError(f"unknown catalog kind {kind!r}", hint=f"use one of {', '.join(KINDS)}")
+    print(f"registry: reading {kind} from {location} ...", file=sys.stderr)
+    data, when = load_data(location, as_of=args.as_of)
+    table = read_table(kind, data, registry, label=location, as_of=when)
+    result = add_missing(registry, table, data, providers=providers)
+    for c in result.changes:
+        print(f"added {c.provider}/{c.model}: {c.new}", file=out)
+    for skip in result.skipped:
+        if skip.reason != LISTED:
+            detail = f" ({skip.detail})" if skip.detail else ""
+            print(f"skipped {skip.provider}/{skip.entry}: {skip.reason}{detail}", file=out)
+    for note in result.notes:
+        print(f"left out of {note}", file=out)
     files = len(result.texts)
-    verb = "would change" if args.dry_run else "changed"
+    verb = "would be added" if args.dry_run else "added"
+    reasons = Counter(s.reason for s in result.skipped)
+    counted = "; ".join(f"{n} {reason}" for reason, n in reasons.most_common())
     print(
-        f"{len(result.made)} figures {verb} in {files} file{'s' * (files != 1)}; "
-        f"{len(kept)} kept as they are",
+        f"{len(result.changes)} models {verb} in {files} file{'s' * (files != 1)}; "
+        f"{len(result.skipped)} catalog entries skipped" + (f" ({counted})" if counted else ""),
         file=out,
     )
     if not args.dry_run:

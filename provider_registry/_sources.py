@@ -33,6 +33,7 @@ __all__ = [
     "Table",
     "View",
     "Window",
+    "load_data",
     "load_table",
     "read_table",
     "stretch_text",
@@ -244,6 +245,15 @@ def load_table(
     defaults to the file's modification date, or today for a URL."""
     if kind not in KINDS:
         raise SourceError(f"unknown catalog kind {kind!r}", hint=f"use one of {', '.join(KINDS)}")
+    data, when = load_data(location, as_of=as_of, client=client)
+    return read_table(kind, data, registry, label=location, as_of=when)
+
+
+def load_data(
+    location: str, *, as_of: datetime.date | None = None, client: Any = None
+) -> tuple[Any, datetime.date]:
+    """A catalog file or URL parsed from JSON, and the date of its data (``as_of``, else the
+    file's modification date, or today for a URL)."""
     if is_url(location):
         raw = _fetch(location, client)
         when = as_of or datetime.date.today()
@@ -263,7 +273,7 @@ def load_table(
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SourceError(f"{location}: not valid JSON: {exc}") from None
-    return read_table(kind, data, registry, label=location, as_of=when)
+    return data, when
 
 
 def _fetch(url: str, client: Any) -> bytes:

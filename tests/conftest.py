@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from provider_registry import Registry, load_registry
+from provider_registry._manifest import Provider
 
 from .server import FakeProvider
 
@@ -74,6 +75,27 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def builtin() -> Registry:
     """The built-in registry, loaded once (tests must not mutate the environment it saw)."""
     return load_registry(env=False)
+
+
+# A value for a ${VAR} in a base URL: a DNS label, a whole host and a path segment alike; the
+# second for a variable a parameter fills whose pattern refuses the first (an AWS region).
+PLACE_VALUES = ("acct-42", "eu-west-3")
+
+
+def place_value(p: Provider, var: str) -> str:
+    """The first of PLACE_VALUES that the pattern of each parameter filling ``var`` accepts."""
+    patterns = [
+        spec.pattern
+        for spec in p.params.values()
+        if spec.pattern and var in (spec.env, spec.send_as.placeholder)
+    ]
+    return next(v for v in PLACE_VALUES if all(re.fullmatch(pat, v) for pat in patterns))
+
+
+def set_places(p: Provider, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set each ${VAR} of the provider's base URL to a value that fits where it goes."""
+    for var in p.api.base_url_vars:
+        monkeypatch.setenv(var, place_value(p, var))
 
 
 MINIMAL = """\

@@ -18,10 +18,9 @@ import pytest
 from provider_registry import MissingCredentialsError, Registry, load_registry, resolve
 from provider_registry._manifest import Provider
 
+from .conftest import place_value, set_places
+
 KEY = "sk-breadth-test-key-0000000000001"
-# A value for a ${VAR} in a base URL: a DNS label, a whole host and a path segment alike; the
-# second for a variable a parameter fills whose pattern refuses the first (an AWS region).
-PLACE_VALUES = ("acct-42", "eu-west-3")
 USABLE = ("ga", "experimental", "unverified")
 
 
@@ -47,25 +46,10 @@ def _prefixes(p: Provider) -> list[str]:
     return [p.id, *p.aliases]
 
 
-def _place_value(p: Provider, var: str) -> str:
-    """The first of PLACE_VALUES that the pattern of a parameter filling ``var`` accepts."""
-    patterns = [
-        spec.pattern
-        for spec in p.params.values()
-        if spec.pattern and var in (spec.env, spec.send_as.placeholder)
-    ]
-    return next(v for v in PLACE_VALUES if all(re.fullmatch(pat, v) for pat in patterns))
-
-
 def _expected_base(p: Provider) -> str:
     return re.sub(
-        r"\$\{([A-Z][A-Z0-9_]*)\}", lambda m: _place_value(p, m[1]), p.api.base_url
+        r"\$\{([A-Z][A-Z0-9_]*)\}", lambda m: place_value(p, m[1]), p.api.base_url
     ).rstrip("/")
-
-
-def _set_places(p: Provider, monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in p.api.base_url_vars:
-        monkeypatch.setenv(var, _place_value(p, var))
 
 
 def test_the_catalog_is_broad() -> None:
@@ -78,7 +62,7 @@ def test_resolves_by_prefix_to_its_endpoint_with_its_key(
     builtin: Registry, provider: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     p = builtin.provider(provider)
-    _set_places(p, monkeypatch)
+    set_places(p, monkeypatch)
     model = _model(p)
     if p.auth.env:
         monkeypatch.setenv(p.auth.env[0], KEY)
@@ -100,7 +84,7 @@ def test_a_missing_key_names_the_variable(
     p = builtin.provider(provider)
     if not p.auth.required or not p.auth.env:
         pytest.skip(f"{provider} needs no key (a local server)")
-    _set_places(p, monkeypatch)
+    set_places(p, monkeypatch)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = resolve(f"{provider}/{_model(p)}", registry=builtin)

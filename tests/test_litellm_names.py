@@ -20,12 +20,13 @@ from provider_registry import (
     ManifestError,
     ModelNameWarning,
     Registry,
+    RetiredModelError,
     UnknownModelError,
     load_registry,
     resolve,
 )
 from provider_registry._loader import load_manifest
-from tests.conftest import manifest_text
+from tests.conftest import manifest_text, set_places
 
 
 def _cost(prompt: str, completion: str) -> Decimal:
@@ -66,18 +67,16 @@ NAMES: list[tuple[str, dict[str, str], str, str, Decimal | None]] = [
     ("gpt-image-2-mini", {}, "openai", "gpt-image-2-mini", None),
     ("gpt-realtime", {}, "openai", "gpt-realtime", None),
     ("gpt-realtime-mini-2025-10-06", {}, "openai", "gpt-realtime-mini-2025-10-06", None),
-    ("computer-use-preview", {}, "openai", "computer-use-preview", None),
-    ("computer-use-preview-2025-03-11", {}, "openai", "computer-use-preview-2025-03-11", None),
-    ("babbage-002", {}, "openai", "babbage-002", None),
-    ("davinci-002", {}, "openai", "davinci-002", None),
     ("whisper-1", {}, "openai", "whisper-1", None),
     # Item 3: LiteLLM's provider names as prefixes
-    ("text-completion-openai/babbage-002", {}, "openai", "babbage-002", None),
     ("text-completion-openai/gpt-5.2", {}, "openai", "gpt-5.2", _cost("1.75", "14")),
     ("text-completion-codestral/codestral-latest", {}, "codestral", "codestral-latest", None),
     ("together_ai/some-org/some-model", {}, "together", "some-org/some-model", None),
     # Item 4: a '*' rule stays within its path segment
     ("deepseek-reasoner-v9", {}, "deepseek", "deepseek-reasoner-v9", None),
+    # deepseek-* does not claim the deepseek-ai/ namespace: the one provider listing it wins
+    ("deepseek-ai/DeepSeek-R1-Turbo", {}, "deepinfra", "deepseek-ai/DeepSeek-R1-Turbo",
+     _cost("1", "3")),
 ]  # fmt: skip
 
 
@@ -98,7 +97,16 @@ def test_a_litellm_name_resolves(
 # (model as typed, keyword arguments, expected error, text it holds)
 ERRORS: list[tuple[str, dict[str, str], type[Exception], str]] = [
     # Item 4: deepseek-* does not claim the deepseek-ai/ namespace, which nobody lists this in
-    ("deepseek-ai/DeepSeek-R1-Turbo", {}, UnknownModelError, "deepseek-ai/DeepSeek-R1-Turbo"),
+    ("deepseek-ai/DeepSeek-R9-Turbo", {}, UnknownModelError, "deepseek-ai/DeepSeek-R9-Turbo"),
+    # Item 2: OpenAI names its ownership rules claim, since listed: LiteLLM 1.110.2 retires
+    # them (its deprecation_date), so they resolve to OpenAI's retired entry
+    ("computer-use-preview", {}, RetiredModelError, "openai/computer-use-preview was retired"),
+    ("computer-use-preview-2025-03-11", {}, RetiredModelError,
+     "openai/computer-use-preview-2025-03-11 was retired"),
+    ("babbage-002", {}, RetiredModelError, "openai/babbage-002 was retired"),
+    ("davinci-002", {}, RetiredModelError, "openai/davinci-002 was retired"),
+    ("text-completion-openai/babbage-002", {}, RetiredModelError,
+     "openai/babbage-002 was retired"),
     # Item 1: a base model the provider does not serve, and a base for an id that needs none
     ("wandb-artifact:///team/project/name:v3", {"base_model": "llama-3.1-8b"},
      InvalidParameterError, "not in its model table"),
@@ -132,8 +140,7 @@ def test_every_interop_litellm_name_is_a_prefix(
 ) -> None:
     """Item 3: each built-in's LiteLLM names select it, with its model and its price."""
     p = builtin.provider(provider)
-    for var in p.api.base_url_vars:  # an account or host in the URL (Cloudflare's account id)
-        monkeypatch.setenv(var, "example")
+    set_places(p, monkeypatch)  # an account, host or region in the URL
     live = [m for m, info in p.models.items() if info.status == "ga" and info.retired_on is None]
     model = live[0] if live else "any-model"
     res = resolve(f"{prefix}/{model}", registry=builtin)
