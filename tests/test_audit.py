@@ -588,6 +588,33 @@ def test_random_perturbations_are_reported_exactly(catalog: Registry, data: st.D
             assert f.relative is None
 
 
+# -- the real snapshot, as it is ----------------------------------------------------------------
+
+
+def test_the_builtin_catalog_explains_every_difference_from_litellm_1_110_2(
+    builtin: Registry,
+) -> None:
+    """Issue 11's must-hold: against LiteLLM 1.110.2 no lifecycle conflicts, and every figure the
+    catalog and LiteLLM give differently for a model both list is corrected or carries the
+    manifest's reason (``pinned``). Imports add models by the hundred; without this test an
+    unexplained difference among them went unnoticed until someone ran the audit by hand."""
+    path = shared_data("litellm-1.110.2-model-prices.json")
+    table = load_table("litellm", str(path), builtin, as_of=datetime.date(2026, 11, 20))
+    report = audit(builtin, [table], today=TODAY)
+    assert report.compared > 1000, "the snapshot no longer maps to the catalog"
+
+    def unexplained(kind: str) -> list[str]:
+        return [
+            f"{f.provider}/{f.model} {f.field}: ours {f.ours}, LiteLLM {f.theirs}"
+            + (f" ({f.window})" if f.window else "")
+            for f in report.findings
+            if f.kind == kind and f.explained is None
+        ]
+
+    assert unexplained("lifecycle") == []
+    assert unexplained("figure") == [], "correct the figure or pin it with its reason"
+
+
 # -- the real snapshot, perturbed ---------------------------------------------------------------
 
 

@@ -141,8 +141,8 @@ def test_windows_of_a_past_price() -> None:
 # --- the built-in DeepSeek windows -------------------------------------------------------------
 
 # deepseek-v4-pro: peak 1.32 / 3.96 / 0.044, off-peak 0.66 / 1.98 / 0.022 per 1M; off-peak
-# 00:00-01:00, 04:00-06:00 and 10:00-24:00 UTC every day (genai-prices and the reports of
-# DeepSeek's notice; LiteLLM 1.110.2 makes Saturday and Sunday off-peak all day).
+# 00:00-01:00, 04:00-06:00 and 10:00-24:00 UTC Monday to Friday and all day Saturday and Sunday
+# (DeepSeek's pricing page; LiteLLM 1.110.2 agrees; genai-prices cannot name weekdays).
 PRO_PEAK, PRO_OFF = Decimal("5.28"), Decimal("2.64")
 DEEPSEEK = [
     (at(2, 0, 30), PRO_OFF),  # Wednesday
@@ -152,8 +152,10 @@ DEEPSEEK = [
     (at(2, 6), PRO_PEAK),
     (at(2, 9, 59), PRO_PEAK),
     (at(2, 10), PRO_OFF),
-    (at(5, 3), PRO_PEAK),  # Saturday 03:00: peak (LiteLLM's own table says off-peak)
-    (at(6, 20), PRO_OFF),  # Sunday night
+    (at(4, 3), PRO_PEAK),  # Friday 03:00
+    (at(5, 3), PRO_OFF),  # Saturday 03:00: weekends are off-peak all day
+    (at(6, 7), PRO_OFF),  # Sunday 07:00
+    (at(7, 1), PRO_PEAK),  # Monday 01:00: peak again
     (at(2, 9, tz=BEIJING), PRO_PEAK),  # 09:00 in Beijing: the first peak hour
     (at(2, 12, tz=BEIJING), PRO_OFF),
     (datetime.date(2026, 12, 5), PRO_PEAK),  # a day alone: the base (peak) rates
@@ -168,13 +170,12 @@ def test_deepseek_v4_pro(builtin: Registry, instant: datetime.date, expected: De
 
 def test_deepseek_windows_name_their_source(builtin: Registry) -> None:
     p = builtin.providers["deepseek"]
-    for model_id in ("deepseek-v4-pro", "deepseek-v4-flash"):
+    for model_id in ("deepseek-v4-pro", "deepseek-v4-flash", "deepseek-flash"):
         price = p.models[model_id].price
         assert price is not None
-        assert len(price.windows) == 1
-        window = price.windows[0]
-        assert window.weekdays == [1, 2, 3, 4, 5, 6, 7]
-        assert window.source in {s.id for s in p.sources}
+        assert [w.weekdays for w in price.windows] == [[1, 2, 3, 4, 5], [6, 7]]
+        assert price.windows[1].hours == ["00:00-24:00"]
+        assert all(w.source in {s.id for s in p.sources} for w in price.windows)
 
 
 # --- the client prices a reply at the instant it was sent ------------------------------------
@@ -280,7 +281,8 @@ def test_litellm_map_writes_off_peak_pricing(builtin: Registry) -> None:
         "weekday_timezone": "UTC",
         "windows": [
             {"hours_utc": ["00:00-01:00", "04:00-06:00", "10:00-00:00"],
-             "weekdays": [1, 2, 3, 4, 5, 6, 7]},
+             "weekdays": [1, 2, 3, 4, 5]},
+            {"hours_utc": ["00:00-00:00"], "weekdays": [6, 7]},
         ],
         "input_cost_per_token": 1.5e-7,
         "output_cost_per_token": 6e-7,
@@ -331,11 +333,23 @@ def test_json_catalog_carries_the_windows(builtin: Registry) -> None:
     assert price["windows"] == [
         {"input": "0.66", "output": "1.98", "cache_read": "0.022",
          "hours": ["00:00-01:00", "04:00-06:00", "10:00-24:00"],
-         "weekdays": [1, 2, 3, 4, 5, 6, 7]},
+         "weekdays": [1, 2, 3, 4, 5]},
+        {"input": "0.66", "output": "1.98", "cache_read": "0.022",
+         "hours": ["00:00-24:00"], "weekdays": [6, 7]},
     ]  # fmt: skip
 
 
 # --- audit and sync read the other catalogs' windows ---------------------------------------
+
+
+DEEPSEEK_WINDOWED = {
+    "deepseek-v4-pro",
+    "deepseek-v4-flash",
+    "deepseek-flash",
+    "deepseek-v4-flash-vision-exp",
+}
+"""DeepSeek's models priced by time of day (the others, older, differ from the catalogs in ways
+of their own)."""
 
 
 def _findings(builtin: Registry, kind: str, file: str) -> list[Any]:
@@ -346,25 +360,28 @@ def _findings(builtin: Registry, kind: str, file: str) -> list[Any]:
 
     table = load_table(kind, str(shared_data(file)), builtin, as_of=datetime.date(2026, 12, 1))
     report = audit(builtin, [table], providers=["deepseek"], today=datetime.date(2026, 12, 1))
-    return [f for f in report.findings if f.kind == "figure"]
+    return [f for f in report.findings if f.kind == "figure" and f.model in DEEPSEEK_WINDOWED]
 
 
-def test_audit_against_genai_prices_sees_the_same_week(builtin: Registry) -> None:
+def test_audit_against_genai_prices_shows_where_the_weeks_differ(builtin: Registry) -> None:
     # genai-prices writes the off-peak rates as its base and the peak hours as conditions; the
-    # manifest writes them the other way round. Hour by hour they agree.
-    assert _findings(builtin, "genai-prices", "genai-prices-0.2.3.json") == []
-
-
-def test_audit_against_litellm_shows_where_the_weeks_differ(builtin: Registry) -> None:
-    found = _findings(builtin, "litellm", "litellm-1.110.2-model-prices.json")
-    # LiteLLM makes Saturday and Sunday off-peak all day: half our (peak) rates there.
+    # manifest writes them the other way round. On weekdays they agree hour by hour; genai-prices
+    # cannot name weekdays, so its peak rates apply at weekends too: twice ours there, and the
+    # manifest's pinned reason says why ours stand.
+    found = _findings(builtin, "genai-prices", "genai-prices-0.2.3.json")
     assert {f.window for f in found} == {"Sat, Sun 01:00-04:00; Sat, Sun 06:00-10:00 UTC"}
     assert {(f.model, f.field) for f in found} == {
-        (model, field)
-        for model in ("deepseek-v4-pro", "deepseek-v4-flash")
-        for field in ("input", "output", "cache_read")
+        (model, field) for model in DEEPSEEK_WINDOWED for field in ("input", "output", "cache_read")
     }
-    assert all(Decimal(f.theirs) * 2 == Decimal(f.ours) for f in found)
+    assert all(Decimal(f.ours) * 2 == Decimal(f.theirs) for f in found)
+    assert all(
+        f.explained and "genai-prices 0.2.3 cannot name weekdays" in f.explained for f in found
+    )
+
+
+def test_audit_against_litellm_sees_the_same_week(builtin: Registry) -> None:
+    # LiteLLM 1.110.2 writes DeepSeek's week as the manifest does: weekdays and weekends apart.
+    assert _findings(builtin, "litellm", "litellm-1.110.2-model-prices.json") == []
 
 
 def test_audit_of_a_catalog_without_windows_names_the_hours(builtin: Registry) -> None:
@@ -376,8 +393,9 @@ def test_audit_of_a_catalog_without_windows_names_the_hours(builtin: Registry) -
     report = audit(builtin, [table], providers=["deepseek"])
     [finding] = [f for f in report.findings if f.kind == "figure"]
     assert (finding.field, finding.ours, finding.theirs) == ("input", "0.66", "1.32")
-    assert (
-        finding.window == "every day 00:00-01:00; every day 04:00-06:00; every day 10:00-24:00 UTC"
+    assert finding.window == (
+        "Mon, Tue, Wed, Thu, Fri 00:00-01:00; Mon, Tue, Wed, Thu, Fri 04:00-06:00; "
+        "Mon, Tue, Wed, Thu, Fri 10:00-24:00; Sat, Sun 00:00-24:00 UTC"
     )
 
 
@@ -389,12 +407,12 @@ def test_sync_keeps_windowed_prices(builtin: Registry) -> None:
     from .conftest import shared_data
 
     for kind, file, kept in (
-        ("genai-prices", "genai-prices-0.2.3.json", 0),
-        ("litellm", "litellm-1.110.2-model-prices.json", 2),
+        ("genai-prices", "genai-prices-0.2.3.json", len(DEEPSEEK_WINDOWED)),  # its weekends differ
+        ("litellm", "litellm-1.110.2-model-prices.json", 0),  # the same week
     ):
         table = load_table(kind, str(shared_data(file)), builtin, as_of=datetime.date(2026, 12, 1))
         result = sync(builtin, table, providers=["deepseek"], today=datetime.date(2026, 12, 1))
-        prices = [c for c in result.changes if c.field == "price"]
-        assert all(c.field != "price" for c in result.made)
+        prices = [c for c in result.changes if c.field == "price" and c.model in DEEPSEEK_WINDOWED]
+        assert all(c.field != "price" for c in result.made if c.model in DEEPSEEK_WINDOWED)
         assert len(prices) == kept
         assert all("sync does not carry windows" in (c.kept or "") for c in prices)
