@@ -91,6 +91,8 @@ LITELLM_LEFT_OUT: dict[str, str] = {
     "retired": "retired: no longer served",
     "no_litellm_name": "the manifest names no LiteLLM provider (interop.litellm), so LiteLLM "
     "cannot route them",
+    "unroutable": "LiteLLM cannot route them with a key alone (interop.litellm_unroutable says "
+    "why)",
     "mode": "a mode LiteLLM does not price per token (it would count them as free)",
     "unpriced": "no price, or no input or output rate (LiteLLM would count them as free)",
     "windows": "prices by time of day with more than one set of window rates (LiteLLM's "
@@ -262,6 +264,8 @@ def litellm_model_map(
                 reason = "retired"
             elif prefix is None:
                 reason = "no_litellm_name"
+            elif p.interop.litellm_unroutable:
+                reason = "unroutable"
             elif m.mode not in _LL_TOKEN_MODES:
                 reason = "mode"
             elif not _ll_priced(m):

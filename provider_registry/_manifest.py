@@ -227,6 +227,10 @@ class Interop(_Strict):
 
     litellm: list[str] = Field(default_factory=list)
     """Its `litellm_provider` values in LiteLLM's price table; the first is used on export."""
+    litellm_unroutable: Reason | None = None
+    """Why LiteLLM cannot send a request to it under those names with a key alone (a name only
+    its price table uses, a route with a sign-in flow of its own): its models are then left out
+    of the LiteLLM exports, with this reason."""
     models_dev: list[str] = Field(default_factory=list)
     """Its provider ids in the models.dev catalog."""
     genai_prices: list[str] = Field(default_factory=list)

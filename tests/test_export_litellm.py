@@ -49,7 +49,7 @@ from provider_registry._export import (
 )
 from provider_registry.dialects import DIALECTS
 
-from .conftest import manifest_text
+from .conftest import manifest_text, place_value, set_places
 
 LITELLM_VERSION = "1.110.2"
 INSTALL_TIMEOUT = 600  # seconds, for the one-time install of litellm and its dependencies
@@ -75,15 +75,42 @@ PLAIN_INSTANTS = (INSTANTS[0], INSTANTS[-1])
 # api_base and none of LiteLLM's variables set, where it is not the URL we call, and why. The
 # test fails when this table is wrong in either direction.
 LITELLM_CALLS_ELSEWHERE = {
+    "alibaba": (
+        "https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions",
+        "LiteLLM's dashscope default is the mainland China endpoint; alibaba is the "
+        "international one (dashscope-intl), and alibaba-cn the mainland one",
+    ),
     "bedrock": (
         "https://bedrock-runtime.us-west-2.amazonaws.com/model/{model}/invoke",
         "LiteLLM's bedrock route calls InvokeModel for this model (its bedrock/converse/ "
         "route, which the proxy export writes, calls Converse), and with no region set falls "
         "back to us-west-2, where we refuse to guess one",
     ),
+    "cloudflare-workers-ai": (
+        "APIConnectionError: litellm.APIConnectionError: Missing CLOUDFLARE_ACCOUNT_ID - set "
+        "CLOUDFLARE_ACCOUNT_ID in the environment or pass api_base explicitly",
+        "LiteLLM needs the account id in its own environment, the variable the manifest's base "
+        "URL names",
+    ),
+    "cohere": (
+        "https://api.cohere.com/v2/chat",
+        "LiteLLM's cohere route speaks Cohere's native v2 API; the manifest describes Cohere's "
+        "OpenAI Compatibility API",
+    ),
+    "databricks": (
+        "BadRequestError: litellm.BadRequestError: DatabricksException - If the Databricks base "
+        "URL and API key are not set, the databricks-sdk Python library must be installed. "
+        "Please install the databricks-sdk, set {{LLM_PROVIDER}}_API_BASE and "
+        "{{LLM_PROVIDER}}_API_KEY environment variables, or provide the bas",
+        "LiteLLM needs the workspace URL in its own environment (or the databricks-sdk)",
+    ),
     "deepseek": (
         "https://api.deepseek.com/beta/chat/completions",
         "LiteLLM's default base is DeepSeek's /beta, the same service",
+    ),
+    "gemini": (
+        "https://generativelanguage.googleapis.com/v1alpha/models/{model}:generateContent",
+        "LiteLLM sends this preview model to the v1alpha API; the manifest's base is v1beta",
     ),
     "helicone": (
         "https://ai-gateway.helicone.ai/chat/completions",
@@ -94,9 +121,24 @@ LITELLM_CALLS_ELSEWHERE = {
         "LiteLLM has no default for LM Studio: it needs LM_STUDIO_API_BASE, the variable the "
         "manifest names",
     ),
+    "minimax": (
+        "https://api.minimax.io/v1/chat/completions",
+        "LiteLLM's minimax route uses MiniMax's OpenAI-compatible API; the manifest, from "
+        "models.dev, its Anthropic-compatible one on the same host",
+    ),
     "ollama": (
         "http://localhost:11434/api/generate",
         "LiteLLM's ollama route speaks Ollama's native API, on the same server",
+    ),
+    "opencode-go": (
+        "https://opencode.ai/inference/go/openai/v1/chat/completions",
+        "LiteLLM's opencode_go route has a base of its own; the manifest's, from models.dev, is "
+        "https://opencode.ai/zen/go/v1",
+    ),
+    "snowflake-cortex": (
+        "APIConnectionError: litellm.APIConnectionError: Missing snowflake account_id",
+        "LiteLLM needs the account id in its own environment, the variable the manifest's base "
+        "URL names",
     ),
     "together": (
         "https://api.together.ai/v1/chat/completions",
@@ -338,6 +380,17 @@ def test_model_map_writes_only_what_litellm_can_route_and_price(two: Registry) -
     assert export_litellm(two) == exported.models
 
 
+def test_a_provider_litellm_cannot_route_is_left_out_with_its_reason(builtin: Registry) -> None:
+    """A name only LiteLLM's price table uses, or a route that signs in its own way: the
+    manifest says so (interop.litellm_unroutable) and none of its models is written."""
+    for pid in ("gmicloud", "github-copilot"):
+        p = builtin.providers[pid]
+        assert p.interop.litellm_unroutable
+        exported = litellm_model_map(builtin, providers=[pid])
+        assert exported.models == {}
+        assert exported.left_out["unroutable"]
+
+
 def test_model_map_writes_every_rate_as_we_charge_it(two: Registry) -> None:
     entry = export_litellm(two)["acme_ai/long-1"]
     # Cache rates the manifest leaves out are the input rate; a tier's missing rate is the
@@ -543,10 +596,13 @@ def litellm_run(
     # One proxy entry per provider with a chat model, each provider's variables set as the
     # proxy's environment would have them, and LiteLLM's own key variables set too: they must
     # never be sent.
+    # A base URL with an account or host in it (${VAR}) has no place in a LiteLLM config, which
+    # takes only a whole value from a variable: the export refuses those, and they are left out.
     proxy_models = []
-    for pid in builtin.providers:
+    for pid, p in builtin.providers.items():
+        placed = {spec.env for spec in p.params.values() if spec.send_as.placeholder}
         model_id = _chat_model(builtin, pid)
-        if model_id is not None:
+        if model_id is not None and set(p.api.base_url_vars) <= placed:
             proxy_models.append(f"{pid}/{model_id}")
     # LiteLLM falls back to OPENAI_API_KEY and ANTHROPIC_API_KEY, which are set as well.
     env = {}
@@ -558,6 +614,8 @@ def litellm_run(
             if spec.env:
                 # A value placed into a host must be a DNS label: the region's.
                 env[spec.env] = "eu-west-3" if spec.send_as.placeholder else "team/proj"
+        for var in p.api.base_url_vars:  # an account or host in the URL: our side resolves them
+            env.setdefault(var, place_value(p, var))
     for name, value in env.items():
         clean.setenv(name, value)
     config = litellm_proxy_config(builtin, proxy_models)
@@ -638,8 +696,10 @@ def test_every_entry_is_routable(litellm_run: dict[str, Any]) -> None:
 
 @pytest.mark.slow
 def test_every_entry_is_priced_as_we_price_it(
-    litellm_run: dict[str, Any], builtin: Registry
+    litellm_run: dict[str, Any], builtin: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    for p in builtin.providers.values():  # an account or host in a base URL
+        set_places(p, monkeypatch)
     expected = litellm_run["expected"]
     wrong = []
     checked = 0
@@ -675,8 +735,10 @@ def test_every_entry_is_priced_as_we_price_it(
 
 @pytest.mark.slow
 def test_litellm_calls_each_named_provider_where_we_do(
-    litellm_run: dict[str, Any], builtin: Registry
+    litellm_run: dict[str, Any], builtin: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    for p in builtin.providers.values():  # an account or host in a base URL
+        set_places(p, monkeypatch)
     elsewhere = {}
     for call in litellm_run["calls"]:
         pid = call["provider"]
