@@ -359,3 +359,24 @@ def test_a_start_that_finds_its_snapshot_hashes_no_file_on_its_own(cache: Path) 
         files[0].real,
         files[0].raw,
     )
+
+
+def test_the_bare_name_index_is_built_on_the_first_bare_name(cache: Path) -> None:
+    """Loading and resolving "provider/model" never walks every model of the catalog; the
+    first bare name builds the index of them all, the same one every time."""
+    load_registry(env=False)
+    reg = load_registry(env=False)
+    assert resolve(MODEL, registry=reg).provider_id == "wandb"
+    assert reg._bare[0] is None
+    bare = MODEL.partition("/")[2]
+    listed = reg.listed_by(bare)
+    assert "wandb" in {pid for pid, _ in listed}
+    built = reg._bare[0]
+    assert built is not None
+    assert reg.listed_by(bare) == listed
+    assert reg._bare[0] is built
+    expected: dict[str, list[tuple[str, str]]] = {}
+    for pid, entry in reg._entries.items():
+        for name, model_id in entry.models.items():
+            expected.setdefault(name, []).append((pid, model_id))
+    assert {k: list(v) for k, v in built.items()} == expected
