@@ -6,7 +6,7 @@ strings, lists and dicts, plus the whole validated manifest as a pickled blob th
 when a Resolution's ``model_info``, ``provider`` or ``cost()`` first asks for it.
 
 **Never stale.** load_registry() reads every manifest's bytes on every start (about 2 ms for the
-142 built-ins, 1 MB, plus 1 ms to hash them) and looks the snapshot up by a BLAKE2b-256 over the
+142 built-ins, 1 MB, plus 1.5 ms to hash them) and looks the snapshot up by a BLAKE2b-256 over the
 snapshot format, the source of the modules that decide what is valid, and each file's layer,
 name, length and bytes in search-path order.
 An edited, added, removed or renamed file, or a changed validation rule, gives another key, so
@@ -15,10 +15,10 @@ is written for the next start. Files with problems are never compiled; their err
 full path every time.
 
 Nothing is taken on trust from file metadata, the built-ins included. A size and modification
-time can be restored after an edit (tests do it); a change time cannot be set, but it shares a
-clock tick with the write before it on coarse-clocked file systems and moves with the system
-clock, so a key from it would be stale now and then; and the hashes in an installed wheel's
-RECORD say what was installed, not what is there now (and an editable install has none). What
+time can be restored after an edit (tests do it); a change time cannot be set back, but it is
+only as fine as the kernel's clock tick (two writes within one tick look alike) and follows the
+system clock, so a key from it would now and then be stale; and the hashes in an installed
+wheel's RECORD say what was installed, not what is there now (an editable install has none). What
 reading costs is kept small instead: one directory listing (which tells regular files from
 links), one real path and one display prefix per directory, one open, fstat and read per file,
 one hasher over all of it. BLAKE2b, not SHA-256: it comes without loading OpenSSL, which
@@ -166,7 +166,7 @@ def scan(layers: Sequence[Layer]) -> tuple[list[SourceFile], list[Problem]]:
     files: list[SourceFile] = []
     problems: list[Problem] = []
     seen: set[str] = set()
-    cwd: list[Path] = []  # looked up when a layer first needs it
+    cwd = Path.cwd()
     for i, layer in enumerate(layers):
         listing = _listing(layer)
         if isinstance(listing, Problem):
@@ -178,18 +178,16 @@ def scan(layers: Sequence[Layer]) -> tuple[list[SourceFile], list[Problem]]:
             continue
         real_dir = shown_dir = None  # a directory's real path and name, found once
         for path, plain in listing:
-            if not cwd:
-                cwd.append(Path.cwd())
             if plain:
                 if real_dir is None or shown_dir is None:
                     real_dir = os.path.join(os.path.realpath(layer.path), "")
-                    shown = _display(layer.path, cwd[0])
+                    shown = _display(layer.path, cwd)
                     shown_dir = "" if shown == "." else os.path.join(shown, "")
                 base = os.path.basename(path)
                 real, name = real_dir + base, shown_dir + base
             else:
                 real = str(Path(path).resolve()) if os.path.exists(path) else path
-                name = _display(Path(path), cwd[0])
+                name = _display(Path(path), cwd)
             if real in seen:
                 continue
             seen.add(real)
