@@ -9,6 +9,9 @@ keep-alive HTTP/1.1 server (this script with --serve, in a process of its own), 
 the OpenAI SDK and LiteLLM where installed, their loops interleaved. `--client` runs that
 section alone. On a shared machine those rows are noisy: compare ratios over a few runs.
 
+`--cold` runs only the loads of the built-ins in this process, a memo-hit resolve and the cold
+starts (a minute or so, for trying a change to what a start does).
+
 In-process figures are ns per call over a loop sized to take about 0.1 s, repeated REPEATS
 times. Process figures are wall time and peak RSS of a fresh interpreter (Linux: read from
 /proc). Every child gets a compiled-snapshot cache directory of this run's own (a temporary one),
@@ -1063,7 +1066,21 @@ def _litellm_calls(
 # ---------------------------------------------------------------------------------------------
 
 
-def main(only_client: bool = False) -> None:
+def warm_load() -> None:
+    """load_registry(env=False) again in this process, from the snapshot the first load wrote:
+    what a process start pays for the catalog beyond its imports."""
+    times = []
+    for _ in range(WARM_STARTS * 3):
+        start = time.perf_counter()
+        load_registry(env=False)
+        times.append(time.perf_counter() - start)
+    print(
+        f"load built-ins in this process again (from the snapshot): {med(times) * 1000:.1f} ms "
+        f"{spread(times, 1000, 1)}  n={len(times)}\n"
+    )
+
+
+def main(only: str | None = None) -> None:
     warnings.simplefilter("ignore")
     begun = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="provider-registry-bench-"))
@@ -1088,8 +1105,20 @@ def main(only_client: bool = False) -> None:
         n_models = sum(len(p.models) for p in reg.providers.values())
         print(
             f"load built-ins in this process ({len(reg)} providers, {n_models:,} models): "
-            f"{load_ms:.1f} ms (once, compiling)\n"
+            f"{load_ms:.1f} ms (once, compiling)"
         )
+        warm_load()
+        if only == "cold":
+            prefixed = med(measure(hit(reg, MODEL)))
+            target(
+                "warm resolve prefixed id median <= 1 us (memo hit)",
+                fmt_ns(prefixed),
+                prefixed <= 1000,
+            )
+            progress("cold starts")
+            cold_start(tmp)
+            print_targets()
+            return
 
         hot = hot_path(reg, with_miss)
         cost = client_overhead(reg, hot.floor)
@@ -1103,7 +1132,7 @@ def main(only_client: bool = False) -> None:
 
         progress("the client against a local server")
         client_section(reg)
-        if only_client:
+        if only == "client":
             print_targets()
             return
 
@@ -1129,4 +1158,5 @@ if __name__ == "__main__":
     elif sys.argv[1:] == ["--serve"]:
         serve()
     else:
-        main(only_client=sys.argv[1:] == ["--client"])  # --client: that section alone
+        # --client, --cold: that section alone
+        main(only={"--client": "client", "--cold": "cold"}.get(" ".join(sys.argv[1:])))

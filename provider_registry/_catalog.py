@@ -5,13 +5,24 @@ A snapshot holds, for every provider of a search path, the fields resolve() need
 strings, lists and dicts, plus the whole validated manifest as a pickled blob that is decoded only
 when a Resolution's ``model_info``, ``provider`` or ``cost()`` first asks for it.
 
-**Never stale.** load_registry() reads every manifest's bytes on every start (a few milliseconds
-for the built-ins) and looks the snapshot up by a SHA-256 over the snapshot format, the source of
-the modules that decide what is valid, and each file's layer, name and bytes in search-path order.
+**Never stale.** load_registry() reads every manifest's bytes on every start (about 2 ms for the
+142 built-ins, 1 MB, plus 1.5 ms to hash them) and looks the snapshot up by a BLAKE2b-256 over the
+snapshot format, the source of the modules that decide what is valid, and each file's layer,
+name, length and bytes in search-path order.
 An edited, added, removed or renamed file, or a changed validation rule, gives another key, so
 a miss: the files are parsed and validated as before and, when all of them are valid, a snapshot
 is written for the next start. Files with problems are never compiled; their errors come from the
 full path every time.
+
+Nothing is taken on trust from file metadata, the built-ins included. A size and modification
+time can be restored after an edit (tests do it); a change time cannot be set back, but it is
+only as fine as the kernel's clock tick (two writes within one tick look alike) and follows the
+system clock, so a key from it would now and then be stale; and the hashes in an installed
+wheel's RECORD say what was installed, not what is there now (an editable install has none). What
+reading costs is kept small instead: one directory listing (which tells regular files from
+links), one real path and one display prefix per directory, one open, fstat and read per file,
+one hasher over all of it. BLAKE2b, not SHA-256: it comes without loading OpenSSL, which
+importing hashlib does and which cost a start about as much as reading the built-ins.
 
 **Where.** The wheel ships a snapshot of the built-in manifests (built when the wheel is built);
 anything else is cached in ``$PROVIDER_REGISTRY_CACHE``, else ``$XDG_CACHE_HOME/provider-registry``,
@@ -25,7 +36,6 @@ ignored (and replaced when the cache is writable).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import pickle
@@ -37,6 +47,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._errors import ManifestError, Problem
 from ._paths import MAX_BYTES, FileRefused, data_dir, read_regular
+
+try:  # hashlib.blake2b itself, without the OpenSSL library that importing hashlib loads first
+    from _blake2 import blake2b
+except ImportError:  # a Python without the module: the same function, by the public way
+    from hashlib import blake2b
 
 if TYPE_CHECKING:
     from ._manifest import Provider, Signing
@@ -96,24 +111,61 @@ def search_path(
     return layers
 
 
-class SourceFile(NamedTuple):
+class SourceFile:
     """One manifest file as read: its layer's index, its path (as listed and resolved), its
-    name as shown, its bytes and their SHA-256 (the snapshot key and the outcome cache's)."""
+    name as shown, its bytes and their BLAKE2b-256 (the outcome caches' key, worked out when
+    first asked for: a start that finds its snapshot never needs it)."""
 
-    layer: int
-    path: Path
-    real: Path
-    name: str
-    raw: bytes
-    digest: bytes
+    __slots__ = ("_digest", "_path", "_real", "layer", "name", "raw")
+
+    def __init__(self, layer: int, path: str, real: str, name: str, raw: bytes) -> None:
+        self.layer = layer
+        self._path = path
+        self._real = real
+        self.name = name
+        self.raw = raw
+        self._digest: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"<SourceFile {self.name}: {len(self.raw):,} bytes>"
+
+    def __reduce__(self) -> tuple[type[SourceFile], tuple[int, str, str, str, bytes]]:
+        return SourceFile, (self.layer, self._path, self._real, self.name, self.raw)
+
+    @property
+    def path(self) -> Path:
+        return Path(self._path)
+
+    @property
+    def real(self) -> Path:
+        return Path(self._real)
+
+    @property
+    def digest(self) -> bytes:
+        if self._digest is None:
+            self._digest = blake2b(self.raw, digest_size=32).digest()
+        return self._digest
+
+
+class _Listed(NamedTuple):
+    """A file named by a layer: its path, and whether the directory listing already showed it
+    to be a regular file and not a link (so its path is its real path's directory + name)."""
+
+    path: str
+    plain: bool = False
 
 
 def scan(layers: Sequence[Layer]) -> tuple[list[SourceFile], list[Problem]]:
     """Every manifest file of every layer, read, in order; plus what stopped a file or layer
-    from being read. A file reached twice (``validate providers/ providers/``) is read once."""
+    from being read. A file reached twice (``validate providers/ providers/``) is read once.
+
+    Every start runs this over the whole search path, so it makes per directory one listing
+    (which tells regular files from links), one real path and one display prefix, and per
+    file one open, fstat and read; a path is resolved only for a link or a file named itself.
+    """
     files: list[SourceFile] = []
     problems: list[Problem] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     cwd = Path.cwd()
     for i, layer in enumerate(layers):
         listing = _listing(layer)
@@ -123,30 +175,47 @@ def scan(layers: Sequence[Layer]) -> tuple[list[SourceFile], list[Problem]]:
         if not listing:
             message = "no manifests (*.yaml, *.yml) found here"
             problems.append(Problem(str(layer.path), None, None, "", message, severity="warning"))
-        for path in listing:
-            real = path.resolve() if path.exists() else path
+            continue
+        real_dir = shown_dir = None  # a directory's real path and name, found once
+        for path, plain in listing:
+            if plain:
+                if real_dir is None or shown_dir is None:
+                    real_dir = os.path.join(os.path.realpath(layer.path), "")
+                    shown = _display(layer.path, cwd)
+                    shown_dir = "" if shown == "." else os.path.join(shown, "")
+                base = os.path.basename(path)
+                real, name = real_dir + base, shown_dir + base
+            else:
+                real = str(Path(path).resolve()) if os.path.exists(path) else path
+                name = _display(Path(path), cwd)
             if real in seen:
                 continue
             seen.add(real)
-            name = _display(path, cwd)
             try:
-                raw = read_bytes(path, name)
+                raw = read_bytes(path, name, regular=plain)
             except ManifestError as exc:
                 problems += exc.problems
                 continue
-            files.append(SourceFile(i, path, real, name, raw, hashlib.sha256(raw).digest()))
+            files.append(SourceFile(i, path, real, name, raw))
     return files, problems
 
 
-def _listing(layer: Layer) -> list[Path] | Problem:
+def _listing(layer: Layer) -> list[_Listed] | Problem:
     path = layer.path
     try:
         if stat.S_ISDIR(os.stat(path).st_mode):
-            return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
-        return [path]  # the reader refuses what is not a regular file
+            found = []
+            with os.scandir(path) as entries:
+                for e in entries:
+                    dot = e.name.rfind(".")  # as Path.suffix: a name's own dot, not a leading one
+                    if dot > 0 and e.name[dot:] in (".yaml", ".yml"):
+                        plain = e.is_file(follow_symlinks=False)  # no syscall where d_type tells
+                        found.append(_Listed(os.path.join(path, e.name), plain))
+            return sorted(found)
+        return [_Listed(str(path))]  # the reader refuses what is not a regular file
     except (FileNotFoundError, NotADirectoryError):
         if path.is_symlink():
-            return [path]  # a dangling link: the reader says so
+            return [_Listed(str(path))]  # a dangling link: the reader says so
     except OSError as exc:  # too long a name, no permission, a loop of links
         return Problem(str(path), None, None, "", f"cannot read: {exc.strerror or exc}")
     if layer.optional:
@@ -164,27 +233,30 @@ def _display(path: Path, cwd: Path) -> str:
         return str(path)
 
 
-def read_bytes(path: Path, name: str) -> bytes:
-    """A manifest file's bytes, read by the one bounded reader of regular files."""
+def read_bytes(path: str | os.PathLike[str], name: str, *, regular: bool = False) -> bytes:
+    """A manifest file's bytes, read by the one bounded reader of regular files (``regular``:
+    a directory listing showed it to be one, see read_regular)."""
     try:
-        return read_regular(path, MAX_BYTES)
+        return read_regular(path, MAX_BYTES, regular=regular)
     except FileRefused as exc:
         hint = "split the model table or trim it" if exc.too_large else exc.hint
         raise ManifestError([Problem(name, None, None, "", exc.reason, hint)]) from None
 
 
 def snapshot_key(layers: Sequence[Layer], files: Sequence[SourceFile]) -> str:
-    """The SHA-256 naming the snapshot of exactly these files under exactly these rules.
+    """The hash naming the snapshot of exactly these files under exactly these rules.
 
     A built-in file counts by its name in the built-in directory, so the wheel's snapshot matches
     wherever the wheel is installed; any other by its resolved path.
     """
-    h = hashlib.sha256(_FORMAT + _rules_digest())
+    h = blake2b(_FORMAT + _rules_digest(), digest_size=32)
     for f in files:
         layer = layers[f.layer]
-        where = f.path.name if layer.builtin else str(f.real)
-        h.update(f"{f.layer}\0{layer.builtin}\0{where}\0".encode("utf-8", "surrogateescape"))
-        h.update(f.digest)
+        where = os.path.basename(f._path) if layer.builtin else f._real
+        # The length first: where a file's bytes end is part of what is hashed.
+        head = f"{f.layer}\0{layer.builtin}\0{where}\0{len(f.raw)}\0"
+        h.update(head.encode("utf-8", "surrogateescape"))
+        h.update(f.raw)
     return h.hexdigest()
 
 
@@ -193,7 +265,7 @@ _rules: list[bytes] = []
 
 def _rules_digest() -> bytes:
     if not _rules:
-        h = hashlib.sha256()
+        h = blake2b(digest_size=32)
         here = Path(__file__).parent
         for name in _RULES:
             try:

@@ -36,40 +36,50 @@ class FileRefused(Exception):
         self.too_large = too_large
 
 
-def read_regular(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> bytes:
+def read_regular(
+    path: str | os.PathLike[str], limit: int = MAX_BYTES, *, regular: bool = False
+) -> bytes:
     """The bytes of the regular file at ``path`` (symlinks followed), at most ``limit`` of them.
 
     Anything else is refused with FileRefused before a byte is read: a FIFO would block every
     load, a device such as /dev/zero never ends, and a directory is not a file. The size is
     counted as the bytes arrive, never taken from ``st_size`` (a device or a /proc file reports
-    0, and a file may grow while it is read).
+    0, and a file may grow while it is read); ``st_size`` only sizes the first read, so that a
+    file that did not change takes one read and one more that finds its end.
+
+    ``regular``: a directory listing has just shown a regular file that is not a link, so it is
+    not stat'ed before it is opened; anything swapped in meanwhile is refused by the fstat after
+    the open, before a byte is read.
     """
     try:
-        mode = os.stat(path).st_mode
-        if not stat.S_ISREG(mode):  # a device is not even opened
-            raise _not_regular(mode)
+        if not regular:
+            mode = os.stat(path).st_mode
+            if not stat.S_ISREG(mode):  # a device is not even opened
+                raise _not_regular(mode)
         fd = os.open(path, _FLAGS)
     except OSError as exc:
         raise FileRefused(f"cannot read the file: {exc.strerror or exc}") from None
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):  # replaced between the stat and the open
-            raise _not_regular(mode)
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):  # replaced between the stat (or listing) and the open
+            raise _not_regular(st.st_mode)
         chunks: list[bytes] = []
         size = 0
+        want = st.st_size + 1 if 0 < st.st_size < _CHUNK else _CHUNK
         while size <= limit:
-            chunk = os.read(fd, min(_CHUNK, limit + 1 - size))
+            chunk = os.read(fd, min(want, limit + 1 - size))
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
+            want = _CHUNK
     except OSError as exc:
         raise FileRefused(f"cannot read the file: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
     if size > limit:
         raise FileRefused(f"file is above the limit of {limit:,} bytes", too_large=True)
-    return b"".join(chunks)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 _KINDS = (

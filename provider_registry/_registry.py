@@ -442,7 +442,6 @@ class Registry:
     ) -> None:
         by_id = {e.id: e for e in entries}
         prefix: dict[str, str] = {}
-        bare: dict[str, list[tuple[str, str]]] = {}
         owner_exact: dict[str, list[str]] = {}
         # A rule's pids by stem length and stem, as (every rule's, the "**" rules'): a '*' stops
         # at a '/', a '**' crosses it.
@@ -452,8 +451,6 @@ class Registry:
             prefix.setdefault(pid, pid)
             for alias in entry.aliases:
                 prefix.setdefault(alias, pid)
-            for name, model_id in entry.models.items():
-                bare.setdefault(name, []).append((pid, model_id))
             for rule in entry.owns:
                 if rule.endswith("*"):
                     deep = rule.endswith("**")
@@ -479,7 +476,9 @@ class Registry:
             candidates.sort(key=lambda c: -len(c[1]))
         self._entries: Mapping[str, ProviderEntry] = MappingProxyType(by_id)
         self._prefix: Mapping[str, str] = MappingProxyType(prefix)
-        self._bare = MappingProxyType({k: tuple(v) for k, v in bare.items()})
+        # Every model name of every provider is a loop over the whole catalog: built on the
+        # first look-up of a bare name, not at load (a "provider/model" never needs it).
+        self._bare: list[Mapping[str, tuple[tuple[str, str], ...]] | None] = [None]
         self._owner_exact = MappingProxyType({k: tuple(v) for k, v in owner_exact.items()})
         self._owner_prefix = tuple(
             (n, MappingProxyType({k: (tuple(a), tuple(d)) for k, (a, d) in table.items()}))
@@ -537,9 +536,22 @@ class Registry:
         problems = self._broken.get(prefix)
         return None if problems is None else ManifestError(problems)
 
+    def _listed(self) -> Mapping[str, tuple[tuple[str, str], ...]]:
+        """Model name or alias -> every (provider id, model id) listing it. Two threads may
+        both build it; either result is the same."""
+        listed = self._bare[0]
+        if listed is None:
+            bare: dict[str, list[tuple[str, str]]] = {}
+            for pid, entry in self._entries.items():
+                for name, model_id in entry.models.items():
+                    bare.setdefault(name, []).append((pid, model_id))
+            listed = MappingProxyType({k: tuple(v) for k, v in bare.items()})
+            self._bare[0] = listed
+        return listed
+
     def listed_by(self, model: str) -> tuple[tuple[str, str], ...]:
         """(provider id, model id) of every provider listing ``model`` as an id or alias."""
-        return self._bare.get(model, ())
+        return self._listed().get(model, ())
 
     def owners_of(self, model: str) -> tuple[str, ...]:
         """Providers whose ownership rules claim ``model``; the most specific rule wins. A rule
@@ -622,7 +634,7 @@ class Registry:
 
     def names(self) -> list[str]:
         """Every "provider/model" and bare model name, for suggestions."""
-        out = list(self._bare)
+        out = list(self._listed())
         for pid, entry in self._entries.items():
             out += [f"{pid}/{name}" for name in entry.models]
         return out

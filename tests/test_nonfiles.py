@@ -197,3 +197,12 @@ def test_the_reader_refuses_a_directory(tmp_path: Path) -> None:
     with pytest.raises(FileRefused, match="not a regular file but a directory"):
         read_regular(tmp_path)
     assert stat.S_ISDIR(os.stat(tmp_path).st_mode)
+
+
+def test_the_reader_refuses_a_fifo_a_listing_called_a_regular_file(tmp_path: Path) -> None:
+    """A file a directory listing showed as regular is opened without a stat first; what was
+    swapped in meanwhile is still refused, before a byte is read and without waiting."""
+    with pytest.raises(FileRefused, match="named pipe"):
+        read_regular(_fifo(tmp_path), regular=True)
+    with pytest.raises(FileRefused, match="not a regular file but a directory"):
+        read_regular(tmp_path, regular=True)

@@ -3,6 +3,7 @@ place or in a form it should not be, and never built from a file with problems."
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import subprocess
@@ -21,7 +22,14 @@ from provider_registry import (
     load_registry,
     resolve,
 )
-from provider_registry._catalog import ENV_CACHE, write_snapshot
+from provider_registry._catalog import (
+    ENV_CACHE,
+    Layer,
+    scan,
+    search_path,
+    snapshot_key,
+    write_snapshot,
+)
 
 from .conftest import manifest_text
 
@@ -281,3 +289,94 @@ def test_the_cache_keeps_the_newest_snapshots(cache: Path) -> None:
     assert kept == {"f" * 64, *keys[-7:]}
     assert not leftover.exists()
     assert fresh_tmp.exists()  # another process may still be writing it
+
+
+def _one_by_one(path: Path) -> tuple[str, Path]:
+    """A file's name as shown and its real path, worked out for the file alone (what scan()
+    does only for a link or a file named on its own)."""
+    try:
+        name = str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        name = str(path)
+    return name, path.resolve()
+
+
+@pytest.mark.parametrize("under_cwd", [True, False], ids=["under cwd", "elsewhere"])
+def test_scan_names_and_resolves_each_file_as_if_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, under_cwd: bool
+) -> None:
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "a.yaml").write_text(manifest_text("a"))
+    (d / "b.yml").write_text(manifest_text("b"))
+    (d / ".yaml").write_text("no stem: not a manifest")
+    (d / "notes.txt").write_text("not a manifest")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "c.yaml").write_text(manifest_text("c"))
+    (d / "c.yaml").symlink_to(other / "c.yaml")
+    (d / "again.yaml").symlink_to("a.yaml")
+    (tmp_path / "link").symlink_to(d)
+    monkeypatch.chdir(tmp_path if under_cwd else other)
+    top = Path(".") if under_cwd else tmp_path
+    # The same files reached again through links, and a file named on its own: each read once.
+    layers = [Layer(top / "d"), Layer(top / "link"), Layer(other / "c.yaml")]
+    files, problems = scan(layers)
+    assert problems == []
+    assert [os.path.basename(f.name) for f in files] == ["a.yaml", "b.yml", "c.yaml"]
+    for f in files:
+        assert (f.name, f.real) == _one_by_one(f.path)
+    if under_cwd:
+        assert [f.name for f in files] == ["d/a.yaml", "d/b.yml", "d/c.yaml"]
+    assert files[2].real == (other / "c.yaml").resolve()
+
+
+def test_the_key_tells_where_one_file_ends_and_the_next_begins(tmp_path: Path) -> None:
+    """A file whose bytes end with what the key hashes before the next file's bytes is not
+    taken for two files: each file's length is hashed before its bytes."""
+    (tmp_path / "a.yaml").write_bytes(b"A")
+    (tmp_path / "b.yaml").write_bytes(b"B")
+    layers = [Layer(tmp_path)]
+    files, _ = scan(layers)
+    two = snapshot_key(layers, files)
+    head = f"0\0False\0{files[1].real}\0".encode()  # what the key hashes before b's bytes
+    (tmp_path / "b.yaml").unlink()
+    (tmp_path / "a.yaml").write_bytes(b"A" + head + b"B")
+    assert snapshot_key(layers, scan(layers)[0]) != two
+
+
+def test_a_start_that_finds_its_snapshot_hashes_no_file_on_its_own(cache: Path) -> None:
+    """A file's own digest (the validation caches' key) is worked out only when asked for."""
+    layers = search_path(env=False)
+    files, _ = scan(layers)
+    snapshot_key(layers, files)
+    assert all(f._digest is None for f in files)
+    assert files[0].digest == hashlib.blake2b(files[0].raw, digest_size=32).digest()
+    copy = pickle.loads(pickle.dumps(files[0]))  # as sent to a forked validator
+    assert (copy.name, copy.path, copy.real, copy.raw) == (
+        files[0].name,
+        files[0].path,
+        files[0].real,
+        files[0].raw,
+    )
+
+
+def test_the_bare_name_index_is_built_on_the_first_bare_name(cache: Path) -> None:
+    """Loading and resolving "provider/model" never walks every model of the catalog; the
+    first bare name builds the index of them all, the same one every time."""
+    load_registry(env=False)
+    reg = load_registry(env=False)
+    assert resolve(MODEL, registry=reg).provider_id == "wandb"
+    assert reg._bare[0] is None
+    bare = MODEL.partition("/")[2]
+    listed = reg.listed_by(bare)
+    assert "wandb" in {pid for pid, _ in listed}
+    built = reg._bare[0]
+    assert built is not None
+    assert reg.listed_by(bare) == listed
+    assert reg._bare[0] is built
+    expected: dict[str, list[tuple[str, str]]] = {}
+    for pid, entry in reg._entries.items():
+        for name, model_id in entry.models.items():
+            expected.setdefault(name, []).append((pid, model_id))
+    assert {k: list(v) for k, v in built.items()} == expected
