@@ -25,6 +25,7 @@ from provider_registry import (
     resolve,
 )
 from provider_registry._manifest import Capability, Mode
+from tests.conftest import set_places
 
 RESOLVE_ARGS = set(inspect.signature(resolve).parameters)
 
@@ -196,8 +197,9 @@ def _builtin_names() -> list[tuple[str, str, str]]:
 
 @pytest.mark.parametrize(("pid", "name", "model_id"), _builtin_names())
 def test_every_builtin_model_resolves_to_itself(
-    builtin: Registry, pid: str, name: str, model_id: str
+    builtin: Registry, pid: str, name: str, model_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    set_places(builtin.provider(pid), monkeypatch)  # an account, host or region in the URL
     info = builtin.provider(pid).models[model_id]
     if info.status == "retired":
         with pytest.raises(RetiredModelError):
