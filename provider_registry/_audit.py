@@ -16,6 +16,9 @@ What counts, and what does not:
   highest input price of a model's offers more than ``SPREAD`` times the lowest, free tiers and
   retired offers aside) is listed as worth a look, never as drift: a provider may serve it
   quantized, faster, or with a larger context, and a gateway adds its margin.
+- Tiers for long prompts are compared where the other side has them (LiteLLM's
+  tiered_pricing): the rates each side charges a prompt above every threshold of either side,
+  as "input above 256000 tokens".
 - Prices by time of day are compared hour by hour: where either side has windows (ours, LiteLLM's
   off_peak_pricing, genai-prices' time constraints), the rates in force at each minute of the
   UTC week are compared, and a difference names the stretches it holds in (``window``). So a
@@ -211,7 +214,7 @@ def _provider(
             rel = _relative(ours, value)
             if ours == value or (rel is not None and abs(rel) <= tolerance):
                 continue
-            pin = "price" if field in RATES else field
+            pin = "price" if field.split(" ", 1)[0] in RATES else field
             found.append(
                 Finding(
                     "figure",
@@ -266,10 +269,35 @@ def _figures(m: Model, facts: Facts) -> Iterable[Figure]:
             if value is None or (value == 0 and ours is None):
                 continue
             yield field, ours, value, None
+    yield from tier_differences(m, facts)
     for field in LIMITS:
         value = getattr(facts, field)
         if value is not None:
             yield field, getattr(m, field), value, None
+
+
+def tier_differences(m: Model, facts: Facts) -> Iterable[Figure]:
+    """("<rate> above <N> tokens", ours, theirs, None) where the two sides charge a prompt of
+    more than N tokens differently, N any threshold of either side; compared only where the
+    other side has tiers (a catalog without them gives no figure for long prompts). A side's
+    rate above N is that of its highest tier at or below N, a rate the tier leaves out the
+    base one (ours) or none (theirs)."""
+    if not facts.tiers:
+        return
+    tiers = [] if m.price is None else sorted(m.price.tiers, key=lambda t: t.above_input_tokens)
+    thresholds = {t.above_input_tokens for t in tiers}
+    cuts = sorted(thresholds | {t.above_input_tokens for t in facts.tiers})
+    for cut in cuts:
+        mine = next((t for t in reversed(tiers) if t.above_input_tokens <= cut), None)
+        other = next((t for t in reversed(facts.tiers) if t.above_input_tokens <= cut), None)
+        for field in RATES:
+            value = facts.rates().get(field) if other is None else other.rates.get(field)
+            ours = None if m.price is None else getattr(m.price, field)
+            if mine is not None and getattr(mine, field) is not None:
+                ours = getattr(mine, field)
+            if value is None or (value == 0 and ours is None) or value == ours:
+                continue
+            yield f"{field} above {cut} tokens", ours, value, None
 
 
 def _relative(ours: Decimal | int | None, theirs: Decimal | int) -> float | None:

@@ -166,6 +166,30 @@ def _ll_prices(entry: dict[str, Any], price: Price) -> None:
         entry["off_peak_pricing"] = _ll_off_peak(line)
 
 
+def _ll_tiered(line: PriceLine, context_window: int | None) -> list[dict[str, Any]]:
+    """The price as LiteLLM's ``tiered_pricing`` (its litellm_core_utils/llm_cost_calc/
+    tiered_pricing.py, ``select_tier_for_input``): ranges of the prompt's tokens,
+    ``start < tokens <= end``, each range's rates for the whole request and a prompt past the
+    last range at the last one's. That is our tiers' reading, so the base rates are the range
+    from 0 and each tier the range from its threshold; the last range ends at the context
+    window (its end changes nothing).
+
+    Written for every model, a price without tiers as one range: LiteLLM prefers this table to
+    the flat fields, and register_model merges key by key, so LiteLLM's own table for the model
+    (dashscope and opencode_go rows have them) would otherwise price it. Every rate is written
+    as cost() charges it, since a rate a range leaves out falls back to the range's input
+    rate there, not to ours."""
+    tiers = sorted(line.tiers, key=lambda t: t.above_input_tokens)
+    starts = [0, *(t.above_input_tokens for t in tiers)]
+    ends = [*starts[1:], max(context_window or 0, starts[-1] + 1)]
+    out = []
+    for start, end, tier in zip(starts, ends, [None, *tiers], strict=True):
+        block: dict[str, Any] = {"range": [start, end]}
+        _ll_rates(block, effective_rates(line, tier), "")
+        out.append(block)
+    return out
+
+
 def _ll_off_peak(line: PriceLine) -> dict[str, Any]:
     """The windows of a price as LiteLLM's ``off_peak_pricing`` block (its
     litellm_core_utils/llm_cost_calc/utils.py, ``_is_off_peak``): one set of rates, in force
@@ -240,9 +264,11 @@ def litellm_model_map(
     narrow the map to their union; by default it holds the whole registry.
 
     Prices become USD per token; a tier above N prompt tokens becomes the
-    ``*_above_<N/1000>k_tokens`` fields, and windows of the week (prices by time of day) LiteLLM's
-    ``off_peak_pricing``, which holds one set of window rates: a model whose windows charge
-    different rates is left out ("windows"). Fields the manifest does not know are left out;
+    ``*_above_<N/1000>k_tokens`` fields, and the whole price LiteLLM's ``tiered_pricing``
+    (which it prefers to the flat fields; one range for a price without tiers). Windows of
+    the week (prices by time of day) become LiteLLM's ``off_peak_pricing``, which holds one
+    set of window rates: a model whose windows charge different rates is left out
+    ("windows"). Fields the manifest does not know are left out;
     capabilities appear only when true.
     """
     chosen = _selection(reg, providers, models)
@@ -283,6 +309,8 @@ def _litellm_entry(prefix: str, m: Model) -> dict[str, Any]:
     entry: dict[str, Any] = {"litellm_provider": prefix, "mode": m.mode}
     if m.price is not None:
         _ll_prices(entry, m.price)
+        line = PriceLine(m.price.model_dump())
+        entry["tiered_pricing"] = _ll_tiered(line, m.context_window)
     if m.context_window is not None:
         entry["max_input_tokens"] = m.context_window
     if m.max_output_tokens is not None:

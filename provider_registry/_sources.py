@@ -31,6 +31,7 @@ __all__ = [
     "KINDS",
     "Facts",
     "Table",
+    "Tier",
     "View",
     "Window",
     "load_data",
@@ -67,6 +68,16 @@ class Window:
 
 
 Rates = Mapping[str, "Decimal | None"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Tier:
+    """Rates a catalog gives for a whole request whose prompt has more tokens than
+    ``above_input_tokens`` (as a manifest's tiers are). A rate it leaves out, it gives no figure
+    for."""
+
+    above_input_tokens: int
+    rates: Mapping[str, Decimal]
 
 
 def week_of(
@@ -183,6 +194,11 @@ class Facts:
     genai-prices' time constraints), over the rates above."""
     windows_unread: str | None = None
     """Why the catalog's time-of-day rates could not be read into windows, if it has some."""
+    tiers: tuple[Tier, ...] = ()
+    """Rates the catalog gives for long prompts (LiteLLM's tiered_pricing), lowest threshold
+    first; the rates above are those of prompts below the first."""
+    tiers_unread: str | None = None
+    """Why the catalog's rates by prompt size could not be read into tiers, if it has some."""
 
     def rates(self) -> dict[str, Decimal]:
         return {f: v for f in RATES if (v := getattr(self, f)) is not None}
@@ -394,12 +410,15 @@ def _litellm(
         if model_id in models and key != f"{provider}/{model_id}":
             continue  # "provider/id" is the entry LiteLLM itself prefers over a bare "id"
         rates = {field: _ll_decimal(e.get(k)) for k, field in _LL.items()}
+        tiers, tiers_unread = _ll_tiers(e.get("tiered_pricing"), rates)
         window, most = _count(e.get("max_input_tokens")), _count(e.get("max_output_tokens"))
         windows, unread = _ll_windows(e.get("off_peak_pricing"))
         models[model_id] = _facts(
             rates,
             windows=windows,
             windows_unread=unread,
+            tiers=tiers,
+            tiers_unread=tiers_unread,
             context_window=window,
             # LiteLLM copies the context window into max_output_tokens where a provider has no
             # separate output limit; that copy is not an output limit.
@@ -407,6 +426,70 @@ def _litellm(
             retired_on=_date(e["deprecation_date"]) if e.get("deprecation_date") else None,
         )
     return found, unmapped
+
+
+def _ll_tiers(table: Any, rates: dict[str, Decimal | None]) -> tuple[tuple[Tier, ...], str | None]:
+    """LiteLLM's ``tiered_pricing`` (litellm_core_utils/llm_cost_calc/tiered_pricing.py,
+    ``select_tier_for_input``): ranges of a request's prompt tokens, ``start < tokens <= end``,
+    one range's rates for the whole request, a prompt beyond the last range at the last one's.
+    That is our tiers' reading when the ranges run on from 0 without a gap: the range from 0
+    gives the base rates (``rates`` is updated in place, since LiteLLM prefers it to the flat
+    fields), each later one a tier above its start. A range without an output rate takes the
+    flat one, as LiteLLM does. Ranges of another shape, or a reasoning rate apart from the
+    output rate (ours covers reasoning tokens), are not read: the reason is returned."""
+    if not isinstance(table, list) or not table:
+        return (), None
+    ranges: list[tuple[Decimal, Decimal, Mapping[str, Any]]] = []
+    for item in table:
+        bounds = item.get("range") if isinstance(item, Mapping) else None
+        pair = bounds if isinstance(bounds, list) and len(bounds) == 2 else [None, None]
+        low, high = _bound(pair[0]), _bound(pair[1])
+        if (
+            low is None
+            or high is None
+            or not isinstance(item, Mapping)
+            or _ll_decimal(item.get("input_cost_per_token")) is None
+        ):
+            return (), "tiered_pricing has a range without [start, end] or an input rate"
+        ranges.append((low, high, item))
+    ranges.sort(key=lambda r: r[0])
+    starts = [low for low, _, _ in ranges]
+    if starts[0] != 0 or any(ranges[i][0] != ranges[i - 1][1] for i in range(1, len(ranges))):
+        return (), "tiered_pricing's ranges do not run on from 0 without a gap"
+    if any(s != s.to_integral_value() for s in starts):
+        return (), "tiered_pricing has a range that starts at a fraction of a token"
+    read: list[dict[str, Decimal]] = []
+    for _, _, item in ranges:
+        own = {
+            field: value
+            for key, field in _LL.items()
+            if (value := _ll_decimal(item.get(key))) is not None
+        }
+        if "output" not in own and rates.get("output") is not None:
+            own["output"] = rates["output"]  # type: ignore[assignment]
+        reasoning = _ll_decimal(item.get("output_cost_per_reasoning_token"))
+        if reasoning is not None and reasoning != own.get("output"):
+            return (), (
+                "tiered_pricing bills reasoning tokens at their own rate "
+                "(output_cost_per_reasoning_token), which one output rate cannot say"
+            )
+        read.append(own)
+    for field in RATES:
+        rates[field] = read[0].get(field)
+    tiers = tuple(
+        Tier(int(low), own) for (low, _, _), own in zip(ranges[1:], read[1:], strict=True)
+    )
+    return tiers, None
+
+
+def _bound(value: Any) -> Decimal | None:
+    """A token count in a LiteLLM range (a JSON int or float), exactly."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return None
+    try:
+        return Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)
+    except InvalidOperation:  # inf, nan
+        return None
 
 
 def _ll_windows(block: Any) -> tuple[tuple[Window, ...], str | None]:

@@ -1,7 +1,8 @@
 """``registry sync``: take newer figures from another catalog into the manifests, in place.
 
-Only the figures the catalog supplies change: the four rates, the context window, the output
-limit, and the lifecycle. A figure the manifest pins by hand stays. A changed price moves the old
+Only the figures the catalog supplies change: the four rates, the tiers for long prompts (where
+the catalog has them: LiteLLM's tiered_pricing), the context window, the output limit, and the
+lifecycle. A figure the manifest pins by hand stays. A changed price moves the old
 one into ``price_history``, ending the day the new one starts (the catalog's own date for it, or
 the catalog's as_of), so costs of past requests stay right; a catalog older than our price does
 not replace it. A passed retirement date makes the model retired; a coming one, deprecated. Our
@@ -206,32 +207,36 @@ class _Edit:
             if m.price is None
             else {f: v for f in RATES if (v := getattr(m.price, f)) is not None}
         )
-        new = {**ours, **theirs}
-        # Never take a figure the rules refuse: a cache read above input, a write below a read.
-        for field, low, high in (
-            ("cache_read", "cache_read", "input"),
-            ("cache_write", "cache_read", "cache_write"),
-        ):
-            if field in theirs and low in new and high in new and new[low] > new[high]:
-                if field in ours:
-                    new[field] = ours[field]
-                else:
-                    del new[field]
+        new = _fit(ours, theirs)
+        our_tiers = {
+            t.above_input_tokens: {f: v for f in RATES if (v := getattr(t, f)) is not None}
+            for t in (m.price.tiers if m.price is not None else [])
+        }
+        # A catalog without tiers gives no figure for long prompts: ours stay. One with tiers
+        # gives them all: a threshold it does not list is gone.
+        new_tiers = our_tiers
+        if facts.tiers:
+            new_tiers = {
+                t.above_input_tokens: _fit(
+                    our_tiers.get(t.above_input_tokens, {}),
+                    {f: v for f, v in t.rates.items() if v != 0 or free},
+                )
+                for t in facts.tiers
+            }
         changed = {f: v for f, v in new.items() if ours.get(f) != v}
-        if not changed:
+        if not changed and new_tiers == our_tiers:
             return
-        old_text = _rates_text(ours)
+        old_text = _rates_text(ours, our_tiers)
+        new_text = _rates_text(new, new_tiers)
         if "price" in m.pinned:
-            self.change(
-                model_id, "price", old_text, _rates_text(new), f"pinned: {m.pinned['price']}"
-            )
+            self.change(model_id, "price", old_text, new_text, f"pinned: {m.pinned['price']}")
             return
         start = facts.since or self.day
         if ours:
             assert m.price is not None
             last = m.price_history[-1].until if m.price_history else None
             if (m.price.since and start <= m.price.since) or (last and start <= last):
-                self.change(model_id, "price", old_text, _rates_text(new), "our price is newer")
+                self.change(model_id, "price", old_text, new_text, "our price is newer")
                 return
             past = _flow({"until": start})
             for f, v in ours.items():
@@ -250,10 +255,17 @@ class _Edit:
                 price[f] = v
             for f in [f for f in ours if f not in new]:
                 del price[f]
+            if new_tiers != our_tiers:
+                _put(price, "tiers", _tiers_node(new_tiers))
+                price.fa.set_block_style()  # a list of tiers reads best one per line
             _put(price, "since", start)
         else:
-            _put(node, "price", _flow(dict(new)), before="supports")
-        self.change(model_id, "price", old_text, _rates_text(new))
+            price = _flow(dict(new))
+            if new_tiers:
+                price["tiers"] = _tiers_node(new_tiers)
+                price.fa.set_block_style()
+            _put(node, "price", price, before="supports")
+        self.change(model_id, "price", old_text, new_text)
 
     def timed_price(self, model_id: str, m: Model, facts: Facts) -> None:
         """Prices by time of day are compared hour by hour (as the audit does) and never
@@ -372,5 +384,35 @@ def _put(
         node[key] = value
 
 
-def _rates_text(rates: dict[str, Decimal]) -> str:
-    return ", ".join(f"{f} {v}" for f, v in rates.items()) or "none"
+def _fit(ours: dict[str, Decimal], theirs: dict[str, Decimal]) -> dict[str, Decimal]:
+    """Our rates with the catalog's laid over them, but never a figure the rules refuse: a
+    cache read above input, a write below a read (ours stays, or none)."""
+    new = {**ours, **theirs}
+    for field, low, high in (
+        ("cache_read", "cache_read", "input"),
+        ("cache_write", "cache_read", "cache_write"),
+    ):
+        if field in theirs and low in new and high in new and new[low] > new[high]:
+            if field in ours:
+                new[field] = ours[field]
+            else:
+                del new[field]
+    return new
+
+
+def _tiers_node(tiers: dict[int, dict[str, Decimal]]) -> Any:
+    from ruamel.yaml.comments import CommentedSeq
+
+    out = CommentedSeq()
+    for n, rates in sorted(tiers.items()):
+        out.append(_flow({**rates, "above_input_tokens": n}))
+    return out
+
+
+def _rates_text(
+    rates: dict[str, Decimal], tiers: dict[int, dict[str, Decimal]] | None = None
+) -> str:
+    text = ", ".join(f"{f} {v}" for f, v in rates.items()) or "none"
+    for n, own in sorted((tiers or {}).items()):
+        text += f"; above {n} tokens: " + ", ".join(f"{f} {v}" for f, v in own.items())
+    return text

@@ -59,8 +59,8 @@ HI = {"messages": [{"role": "user", "content": "hi"}]}
 PROXY_USAGE = (1200, 300)  # prompt and completion tokens in the proxy's canned replies
 UTC = datetime.timezone.utc
 # The instants LiteLLM's billing clock is pinned at (and ours priced at): for DeepSeek's windows,
-# a weekday peak hour, a weekday off-peak hour, a Saturday peak hour (peak by our sources,
-# off-peak in LiteLLM's own table, so its entry must carry our windows) and a Sunday night.
+# a weekday peak hour, a weekday off-peak hour, a Saturday hour that is peak on weekdays
+# (off-peak: DeepSeek's weekends are off-peak all day) and a Sunday night.
 INSTANTS = (
     datetime.datetime(2026, 12, 2, 2, 30, tzinfo=UTC),  # Wednesday 02:30
     datetime.datetime(2026, 12, 2, 12, 0, tzinfo=UTC),  # Wednesday 12:00
@@ -414,6 +414,57 @@ def test_model_map_writes_every_rate_as_we_charge_it(two: Registry) -> None:
     assert embed["input_cost_per_token"] == 2e-08
 
 
+MILLION = Decimal(1_000_000)
+
+
+def test_model_map_writes_tiered_pricing_for_every_entry(two: Registry) -> None:
+    """LiteLLM prefers tiered_pricing to the flat fields, and register_model keeps a key we
+    leave out: so every entry writes its own table, a flat price as one range, lest LiteLLM's
+    own table for the model (its dashscope and opencode_go rows have them) price it."""
+    exported = export_litellm(two)
+    rates = ("input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost")
+    write = "cache_creation_input_token_cost"
+
+    def per_token(*values: float) -> dict[str, float]:
+        keys = (*rates, write)
+        return {k: float(Decimal(str(v)) / MILLION) for k, v in zip(keys, values, strict=True)}
+
+    assert exported["acme_ai/long-1"]["tiered_pricing"] == [
+        {"range": [0, 131072], **per_token(1, 2, 0.1, 1)},
+        {"range": [131072, 200000], **per_token(1, 3, 0.1, 1)},
+        {"range": [200000, 200001], **per_token(2, 2, 0.1, 2)},
+    ]
+    assert exported["acme_ai/chat-1"]["tiered_pricing"] == [
+        {"range": [0, 1], **per_token(1, 2, 1, 1)}
+    ]
+    assert exported["acme_ai/embed-1"]["tiered_pricing"] == [
+        {"range": [0, 1], "input_cost_per_token": 2e-08, "cache_read_input_token_cost": 2e-08,
+         write: 2e-08}
+    ]  # fmt: skip
+
+
+def _litellm_range(table: list[dict[str, Any]], prompt: int) -> dict[str, Any] | None:
+    """LiteLLM 1.110.2's choice of a range (tiered_pricing.py, select_tier_for_input): the
+    first, by start, with start < prompt <= end; past them all, the last; none for 0."""
+    if prompt <= 0:
+        return None
+    ordered = sorted(table, key=lambda t: t["range"][0])
+    inside = [t for t in ordered if t["range"][0] < prompt <= t["range"][1]]
+    return inside[0] if inside else ordered[-1]
+
+
+@pytest.mark.parametrize("prompt", [1, 1000, 131072, 131073, 200000, 200001, 10**6])
+def test_tiered_pricing_charges_each_prompt_as_we_do(two: Registry, prompt: int) -> None:
+    """Our tiers apply to the whole request above a threshold, as LiteLLM's ranges do; the
+    prompts at and just past each threshold are where the two readings could part."""
+    chosen = _litellm_range(export_litellm(two)["acme_ai/long-1"]["tiered_pricing"], prompt)
+    assert chosen is not None
+    theirs = prompt * chosen["input_cost_per_token"] + 500 * chosen["output_cost_per_token"]
+    ours = resolve("acme/long-1", registry=two).cost(input_tokens=prompt, output_tokens=500)
+    assert ours is not None
+    assert abs(float(ours) - theirs) <= 1e-12
+
+
 def test_model_map_filters(two: Registry) -> None:
     assert list(litellm_model_map(two, providers=["acme"]).models) == list(export_litellm(two))
     only = litellm_model_map(two, models=["acme/chat-1", "newco/chat-1"])
@@ -553,9 +604,9 @@ def _chat_model(reg: Registry, pid: str) -> str | None:
 
 def _usages(model: Any) -> list[list[Any]]:
     """[prompt, completion, cached, cache_write, instant] cases for one model: small calls,
-    cache reads and writes, and prompts above every tier and above the thresholds LiteLLM's own
-    entries use (an entry of LiteLLM's could keep a tier ours lacks), each at the INSTANTS of a
-    model with windows, else at PLAIN_INSTANTS."""
+    cache reads and writes, and prompts at, just past and above every tier and above the
+    thresholds LiteLLM's own entries use (an entry of LiteLLM's could keep a tier ours lacks),
+    each at the INSTANTS of a model with windows, else at PLAIN_INSTANTS."""
     windowed = model.price is not None and bool(model.price.windows)
     instants = INSTANTS if windowed else PLAIN_INSTANTS
     return [[*usage, t.isoformat()] for usage in _counts(model) for t in instants]
@@ -565,7 +616,10 @@ def _counts(model: Any) -> list[list[int]]:
     if model.mode == "embedding":
         return [[1000, 0, 0, 0], [300_000, 0, 0, 0]]
     tiers = model.price.tiers if model.price is not None else []
-    large = {t.above_input_tokens + 1000 for t in tiers} | {130_000, 210_000, 280_000}
+    # At a threshold and one token past it, where LiteLLM's ranges (start < prompt <= end)
+    # and our tiers (more tokens than the threshold) could part.
+    edges = {n + d for t in tiers for n in [t.above_input_tokens] for d in (0, 1, 1000)}
+    large = edges | {130_000, 210_000, 280_000}
     cases = [[1000, 500, 0, 0], [1000, 500, 400, 0], [1000, 500, 0, 300]]
     cases += [[n, 500, 0, 0] for n in sorted(large)] + [[n, 500, 20_000, 0] for n in sorted(large)]
     return cases
@@ -729,8 +783,10 @@ def test_every_entry_is_priced_as_we_price_it(
     instants = [case[4] for case in expected["costs"][key]]
     by_instant = dict(zip(instants, litellm_run["costs"][key], strict=True))
     peak, off_peak, saturday, sunday = (by_instant[t.isoformat()] for t in INSTANTS)
-    assert off_peak < peak == saturday
-    assert sunday == off_peak
+    # DeepSeek's page: off-peak outside 01:00-04:00 and 06:00-10:00 UTC on weekdays, and all
+    # day on Saturday and Sunday (so Saturday 03:00 is off-peak too).
+    assert off_peak < peak
+    assert saturday == sunday == off_peak
 
 
 @pytest.mark.slow

@@ -320,3 +320,125 @@ def test_after_a_sync_the_audit_finds_only_what_was_kept(
     # smart-2's price is pinned: explained, not drift; every other figure now agrees.
     assert drift == set()
     assert figures == {("smart-2", "input"), ("smart-2", "output")}
+
+
+# -- LiteLLM's tiered_pricing -------------------------------------------------------------------
+
+
+def tiered(*ranges: tuple[int, int, dict[str, float]]) -> list[dict[str, Any]]:
+    """A LiteLLM tiered_pricing list; rates per 1M tokens, written per token."""
+    names = {
+        "input": "input_cost_per_token",
+        "output": "output_cost_per_token",
+        "cache_read": "cache_read_input_token_cost",
+        "reasoning": "output_cost_per_reasoning_token",
+    }
+    return [
+        {"range": [start, end], **{names[k]: v / 1_000_000 for k, v in rates.items()}}
+        for start, end, rates in ranges
+    ]
+
+
+# As LiteLLM 1.110.2 writes dashscope/qwen3.7-plus: no flat fields, two ranges of prompt size.
+QWEN = tiered(
+    (256000, 1000000, {"input": 1.2, "output": 4.8, "cache_read": 0.24}),  # out of order
+    (0, 256000, {"input": 0.4, "output": 1.6, "cache_read": 0.08}),
+)
+
+
+def test_tiered_pricing_is_read_as_base_rates_and_tiers(acme: Path) -> None:
+    registry = load_registry([acme], builtin=False, env=False)
+    data = catalog(("acme/fast-1", {"litellm_provider": "acme", "tiered_pricing": QWEN}))
+    facts = read_table("litellm", data, registry, as_of=AS_OF).views["acme"].models["fast-1"]
+    assert facts.rates() == {
+        "input": Decimal("0.4"),
+        "output": Decimal("1.6"),
+        "cache_read": Decimal("0.08"),
+    }
+    assert [(t.above_input_tokens, dict(t.rates)) for t in facts.tiers] == [
+        (256000, {"input": Decimal("1.2"), "output": Decimal("4.8"), "cache_read": Decimal("0.24")})
+    ]
+    assert facts.tiers_unread is None
+
+
+@pytest.mark.parametrize(
+    ("ranges", "why"),
+    [
+        (tiered((0, 32000, {"input": 1, "output": 2}), (64000, 128000, {"input": 2})), "gap"),
+        (tiered((1000, 32000, {"input": 1, "output": 2})), "gap"),
+        (tiered((0, 32000, {"output": 2})), "input rate"),
+        (tiered((0, 32000, {"input": 1, "output": 2, "reasoning": 8})), "reasoning"),
+        ([{"range": "0-32000", "input_cost_per_token": 1e-6}], "input rate"),
+    ],
+)
+def test_tiered_pricing_of_another_shape_is_not_read_and_says_why(
+    acme: Path, ranges: list[dict[str, Any]], why: str
+) -> None:
+    """LiteLLM picks a range by start < prompt <= end and a prompt outside every range gets the
+    last one: only ranges that run on from 0 read as our tiers, and a reasoning rate apart
+    from the output rate has no place in ours."""
+    registry = load_registry([acme], builtin=False, env=False)
+    flat = {"litellm_provider": "acme", "input_cost_per_token": 5e-7, "tiered_pricing": ranges}
+    data = catalog(("acme/fast-1", flat))
+    facts = read_table("litellm", data, registry, as_of=AS_OF).views["acme"].models["fast-1"]
+    assert facts.tiers == ()
+    assert facts.tiers_unread is not None
+    assert {"gap": "without a gap", "input rate": "input rate", "reasoning": "reasoning"}[
+        why
+    ] in facts.tiers_unread
+    assert facts.input == Decimal("0.5")  # the flat fields stay as they were read
+
+
+def test_a_range_without_an_output_rate_takes_the_flat_one_as_litellm_does(acme: Path) -> None:
+    registry = load_registry([acme], builtin=False, env=False)
+    entry = {
+        "litellm_provider": "acme",
+        "output_cost_per_token": 3e-6,
+        "tiered_pricing": tiered((0, 1000, {"input": 1}), (1000, 2000, {"input": 2})),
+    }
+    data = catalog(("acme/fast-1", entry))
+    facts = read_table("litellm", data, registry, as_of=AS_OF).views["acme"].models["fast-1"]
+    assert facts.output == Decimal(3)
+    assert facts.tiers[0].rates == {"input": Decimal(2), "output": Decimal(3)}
+
+
+def test_audit_compares_the_tiers_of_tiered_pricing(acme: Path) -> None:
+    """Before, the audit read only the flat fields: a row with tiered_pricing alone gave no
+    figure and a wrong catalog went unseen."""
+    registry = load_registry([acme], builtin=False, env=False)
+    data = catalog(("acme/fast-1", {"litellm_provider": "acme", "tiered_pricing": QWEN}))
+    table = read_table("litellm", data, registry, as_of=AS_OF)
+    found = {
+        (f.field, f.ours, f.theirs)
+        for f in audit(registry, [table], today=TODAY).findings
+        if f.kind == "figure"
+    }
+    assert found == {
+        ("input", "0.5", "0.4"),
+        ("output", "1.5", "1.6"),
+        ("cache_read", None, "0.08"),
+        ("input above 256000 tokens", "0.5", "1.2"),
+        ("output above 256000 tokens", "1.5", "4.8"),
+        ("cache_read above 256000 tokens", None, "0.24"),
+    }
+
+
+def test_sync_takes_tiered_pricing_as_tiers_and_the_audit_then_agrees(acme: Path) -> None:
+    data = catalog(("acme/fast-1", {"litellm_provider": "acme", "tiered_pricing": QWEN}))
+    result = run_sync(acme, data)
+    new = result.texts[str(acme)][1]
+    assert "    max_output_tokens: 8192\n    price:  " in new  # the line's comment stays
+    assert (
+        "      input: 0.4\n"
+        "      output: 1.6\n"
+        "      cache_read: 0.08\n"
+        "      tiers:\n"
+        "        - {input: 1.2, output: 4.8, cache_read: 0.24, above_input_tokens: 256000}\n"
+        "      since: 2026-11-20\n"
+    ) in new
+    assert "      - {until: 2026-11-20, input: 0.5, output: 1.5}\n" in new
+    result.write()
+    registry = load_registry([acme], builtin=False, env=False)
+    table = read_table("litellm", data, registry, as_of=AS_OF)
+    assert [f for f in audit(registry, [table], today=TODAY).findings if f.kind == "figure"] == []
+    assert run_sync(acme, data).texts == {}  # a second sync changes nothing
