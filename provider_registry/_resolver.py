@@ -80,6 +80,9 @@ _MEMO_MAX = 4096
 _SPLIT = object()
 """The first item of resolve_split()'s memo keys, which no key of resolve() has."""
 
+_ROUTED = object()
+"""The first item of routed resolves' memo keys."""
+
 Reads = list[tuple[Any, Any]]
 """The environment variables a resolution read, as (encoded name, raw value) pairs."""
 
@@ -439,7 +442,7 @@ def _routed(
     params: Mapping[str, Any],
 ) -> Resolution:
     from ._errors import InvalidRouteError
-    from ._routing import route as route_among
+    from ._routing import routed
 
     if route is None:
         raise InvalidRouteError(
@@ -458,9 +461,40 @@ def _routed(
             "route", "strict=, trust_api_base= and include_retired= do not go with route="
         )
     reg = registry if registry is not None else default_registry()
-    return route_among(
-        reg, model, route, require=require, max_price=max_price, api_key=api_key, params=params
-    )
+    # Memoised as resolve() is, under keys of its own, and checked against every variable of
+    # every offer weighed (keys, parameters, base URLs): a key set or unset since changes the
+    # answer, and the call routes afresh.
+    key: tuple[Any, ...] | None
+    try:
+        key = (
+            _ROUTED, model, route if isinstance(route, str) else tuple(route),
+            require if require is None or isinstance(require, str) else tuple(require),
+            max_price, None if api_key is None else _frozen(api_key), *params.items(),
+        )  # fmt: skip
+        hit = reg._memo.get(key)
+    except TypeError:  # unhashable: routed, and refused if it must be, the long way
+        hit = key = None
+    if hit is not None and os.environ is _ENVIRON:
+        res, reads = hit
+        for name, value in reads:
+            if _RAW.get(name) != value:
+                break
+        else:
+            return res  # type: ignore[no-any-return]
+    res, reads, quiet = routed(reg, model, route, require, max_price, api_key, params)
+    if quiet and key is not None and os.environ is _ENVIRON:
+        memo = reg._memo
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[key] = (res, tuple(reads))
+    return res
+
+
+def _frozen(api_key: object) -> object:
+    """A key mapping as a memo key can hold it (anything else as it is, to be refused)."""
+    if isinstance(api_key, Mapping):
+        return tuple(sorted(api_key.items()))
+    return api_key
 
 
 def resolve_split(

@@ -32,8 +32,8 @@ from ._offers import Offer, offer_index
 from ._resolver import _unknown_provider, close_matches
 
 if TYPE_CHECKING:
-    from ._registry import Registry
-    from ._resolver import Resolution
+    from ._registry import ProviderEntry, Registry
+    from ._resolver import Reads, Resolution
 
 __all__ = ["Route", "route"]
 
@@ -170,7 +170,26 @@ def route(
     ``.route`` saying how it was chosen; NoRouteError when none is usable. ``route=None`` with
     ``first`` is the fallback order without a route: ``first`` (what detection picked), then
     the other offers by price."""
-    from ._resolver import _resolve
+    res, _, _ = routed(reg, model, route, require, max_price, api_key, params, first)
+    return res
+
+
+def routed(
+    reg: Registry,
+    model: str,
+    route: object,
+    require: Iterable[str] | None,
+    max_price: object,
+    api_key: object,
+    params: Mapping[str, Any] | None,
+    first: Resolution | None = None,
+) -> tuple[Resolution, Reads, bool]:
+    """route(), with every environment variable its answer depends on as read (for the memo),
+    and whether the answer may be remembered (no warning was given)."""
+    from ._resolver import _getenv, _resolve
+
+    reads: Reads = []
+    quiet = True
 
     strategy = "detected" if route is None else _strategy(reg, route)
     wanted = _capabilities(require)
@@ -181,41 +200,54 @@ def route(
     key = index.key_for(model) if isinstance(model, str) else None
     if key is None:
         if first is not None:  # a model no table lists: detection's pick is the only one
-            return _attach(first, Route(strategy, (first,), ()))
+            return _attach(first, Route(strategy, (first,), ())), reads, False
         raise UnknownModelError(
             str(model), index.suggest(str(model)), reason="no provider lists a model of that name"
         )
     found = index.offers_of(key, env=os.environ, params=given)
     providers = {o.provider for o in found}
-    for name in given:
+    for name in given if first is None else ():  # with first, the caller's are its own
         if not any(name in reg.entry(pid).param_names for pid in providers):
             raise InvalidRouteError(
                 name, f"not a parameter of any provider of {index.identity[key]!r}"
             )
     ordered, passed = _order(found, strategy, None if first is None else first.provider_id)
-    usable: list[Resolution] = []
+    usable: list[Resolution] = [] if first is None else [first]
     for offer in ordered:
         if first is not None and offer.provider == first.provider_id and offer.model == first.model:
-            usable.append(first)
             continue
+        entry = reg.entry(offer.provider)
+        # What the offer's usability may depend on, read as the memo will check it.
+        for var in _variables(entry):
+            _getenv(var, reads)
         why = _unfit(offer, wanted, ceiling)
         res = warning = None
+        # No key in sight: said without resolving it (a route weighs dozens of offers), unless
+        # the provider signs its requests with credentials of another kind.
+        if (
+            why is None
+            and not offer.key_set
+            and offer.provider not in keys
+            and entry.signing is None
+        ):
+            why = _no_key(offer.provider, offer.key_env)
         if why is None:
-            entry = reg.entry(offer.provider)
             own = {k: v for k, v in given.items() if k in entry.param_names}
             try:
                 res, _, warning = _resolve(
                     reg, offer.model, offer.provider, None, keys.get(offer.provider), False,
-                    False, own, False, [],
+                    False, own, False, reads,
                 )  # fmt: skip
             except RegistryError as exc:  # retired by date, a refused value: never a key
                 why = str(exc)
             else:
                 why = _unready(res, offer)
+        if warning is not None:  # deprecated, or retiring on a day to come: never remembered
+            quiet = False
         if res is not None and why is None:
             usable.append(res)
             if warning is not None and len(usable) == 1:  # the chosen one is deprecated
-                warnings.warn(warning[1], warning[0], stacklevel=4)
+                warnings.warn(warning[1], warning[0], stacklevel=5)
         else:
             passed.append((offer.ref, why or "not usable"))
     if not usable:
@@ -223,7 +255,17 @@ def route(
     chosen = usable[0]
     for i, res in enumerate(usable[1:], 2):
         passed.append((f"{res.provider_id}/{res.model}", f"usable, choice {i} of {len(usable)}"))
-    return _attach(chosen, Route(strategy, tuple(usable), tuple(passed)))
+    return _attach(chosen, Route(strategy, tuple(usable), tuple(passed))), reads, quiet
+
+
+def _variables(entry: ProviderEntry) -> list[str]:
+    """Every environment variable a provider's key, parameters and base URL come from."""
+    names = [*entry.auth_env, *(p[1] for p in entry.params if p[1])]
+    if entry.base_url_env:
+        names.append(entry.base_url_env)
+    if entry.signing is not None:
+        names += [v for v in entry.signing[1:4] if v]
+    return names
 
 
 def _attach(res: Resolution, how: Route) -> Resolution:
@@ -253,11 +295,15 @@ def _unfit(offer: Offer, wanted: tuple[str, ...], ceiling: Decimal | None) -> st
     return None
 
 
+def _no_key(provider: str, env: Sequence[str]) -> str:
+    names = " or ".join(env) or "its key variable"
+    return f"no key: set {names}, or pass api_key={{{provider!r}: ...}}"
+
+
 def _unready(res: Resolution, offer: Offer) -> str | None:
     """Why a resolved offer cannot be sent yet: no key, or a required parameter unset."""
     if res.provider.auth.required and res.api_key is None and res._signing is None:
-        names = " or ".join(offer.key_env) or "its key variable"
-        return f"no key: set {names}, or pass api_key={{{res.provider_id!r}: ...}}"
+        return _no_key(res.provider_id, offer.key_env)
     unset = [
         name for name, p in res.provider.params.items() if p.required and name not in res.params
     ]

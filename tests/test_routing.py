@@ -515,3 +515,16 @@ def test_a_key_by_provider_goes_to_its_own_provider_only(
     servers["acme-a"].respond(400, json={})
     with pytest.raises(BadRequestError):
         completion(MODEL, MESSAGES, registry=three, route=["acme-a"], api_key=keys)
+
+
+def test_a_routed_resolve_is_remembered_until_a_variable_changes(
+    three: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ACME_B_API_KEY")
+    first = resolve(MODEL, route="cheapest", registry=three)
+    assert first.provider_id == "acme-a"
+    assert resolve(MODEL, route="cheapest", registry=three) is first  # the memo's
+    monkeypatch.setenv("ACME_B_API_KEY", KEYS["acme-b"])
+    assert resolve(MODEL, route="cheapest", registry=three).provider_id == "acme-b"
+    monkeypatch.setenv("ACME_B_API_KEY", "")
+    assert resolve(MODEL, route="cheapest", registry=three).provider_id == "acme-a"
