@@ -383,7 +383,7 @@ def resolve(
     its required parameters filled. ``res.route`` says why each other offer was passed over;
     NoRouteError lists them all when none is usable. A key for a routed resolve is given by
     provider, ``api_key={"groq": ...}``; ``provider=`` and ``api_base=`` do not go with it.
-    Routed resolves are not memoized.
+    A routed answer is memoized too, checked against every offer's variables.
 
     >>> resolve("gpt-5.2").provider_id
     'openai'
@@ -486,7 +486,7 @@ def _routed(
         memo = reg._memo
         if len(memo) >= _MEMO_MAX:
             memo.clear()
-        memo[key] = (res, tuple(reads))
+        memo[key] = (res, tuple(dict.fromkeys(reads)))  # each variable once
     return res
 
 
