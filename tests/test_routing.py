@@ -528,3 +528,21 @@ def test_a_routed_resolve_is_remembered_until_a_variable_changes(
     assert resolve(MODEL, route="cheapest", registry=three).provider_id == "acme-b"
     monkeypatch.setenv("ACME_B_API_KEY", "")
     assert resolve(MODEL, route="cheapest", registry=three).provider_id == "acme-a"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"fallbacks": f"acme-b/{MODEL}"}, "fallbacks"),
+        ({"fallbacks": [42]}, "fallbacks"),
+        ({"fallbacks": True, "deadline": -1}, "deadline"),
+        ({"fallbacks": True, "api_key": 42}, "api_key"),
+    ],
+)
+def test_fallback_arguments_are_checked(
+    three: Registry, servers: dict[str, FakeProvider], kwargs: dict[str, Any], argument: str
+) -> None:
+    with pytest.raises(InvalidRouteError) as caught:
+        completion(f"acme-a/{MODEL}", MESSAGES, registry=three, **kwargs)
+    assert caught.value.argument == argument
+    assert all(fake.received == [] for fake in servers.values())
