@@ -49,6 +49,10 @@ try:  # internal: the memo-miss rows are skipped (and say so) if it moves or cha
     from provider_registry._resolver import _resolve
 except ImportError:
     _resolve = None  # type: ignore[assignment]
+try:  # internal: the routed memo-miss row is skipped (and says so) if it moves
+    from provider_registry._routing import routed
+except ImportError:
+    routed = None  # type: ignore[assignment]
 
 REPEATS = 7
 LOOP_SECONDS = 0.1
@@ -384,6 +388,7 @@ TARGET_NAMES = (
     "prefixed id >= 10x faster than litellm.get_llm_provider",
     "bare id + api_base >= 100x faster than litellm's path",
     "cost() median <= 5 us",
+    "routed resolve (route='cheapest') memo hit <= 20 us",
     "cold start wall <= 0.6x floor (warm snapshot)",
     "cold start peak RSS <= 1.2x floor (warm snapshot)",
     "100k: load from compiled <= 1 s (process wall)",
@@ -502,6 +507,30 @@ def offers_section(base: float) -> None:
         measure(lambda: offers("llama3.1-8b-instruct", registry=reg, env={})),
         base,
     )
+
+
+def routed_section(base: float) -> float:
+    """resolve(route=...): every offer of the model weighed, the first usable one chosen. The
+    answer is memoized and checked, on each hit, against every variable of every offer."""
+    print("\nresolve(route=...) (memoized; a hit checks every offer's key, parameter, base vars):")
+    reg = load_registry(env=False)
+    keys = {"wandb": "bench-key-0000000000000000"}
+    n = len(offers(MODEL, registry=reg, env={}))
+
+    def call() -> object:
+        return resolve(MODEL, route="cheapest", api_key=keys, registry=reg, project="t/p")
+
+    hit_ns = row(f"  route='cheapest' ({n} offers), memo hit", measure(call), base)
+    if routed is None:
+        print("  NOTE: provider_registry._routing.routed missing: memo-miss row skipped")
+    else:
+        given = {"project": "t/p"}
+        row(
+            "  route='cheapest', memo miss (routed())",
+            measure(lambda: routed(reg, MODEL, "cheapest", None, None, keys, given)),
+            base,
+        )
+    return hit_ns
 
 
 def client_overhead(reg: Registry, base: float) -> float:
@@ -1123,6 +1152,12 @@ def main(only: str | None = None) -> None:
         hot = hot_path(reg, with_miss)
         cost = client_overhead(reg, hot.floor)
         offers_section(hot.floor)
+        routed_hit = routed_section(hot.floor)
+        target(
+            "routed resolve (route='cheapest') memo hit <= 20 us",
+            fmt_ns(routed_hit),
+            routed_hit <= 20_000,
+        )
         prefixed = hot.hit["prefixed id"]
         figure = fmt_ns(prefixed)
         if "prefixed id" in hot.miss:

@@ -20,6 +20,7 @@ from ._errors import (
     InvalidCredentialsError,
     InvalidParameterError,
     InvalidRequestError,
+    InvalidRouteError,
     LookupFailedError,
     MalformedReplyError,
     ManifestError,
@@ -29,6 +30,7 @@ from ._errors import (
     MissingParameterError,
     ModelNameWarning,
     ModelNotFoundError,
+    NoRouteError,
     Problem,
     ProviderConnectionError,
     ProviderError,
@@ -48,7 +50,7 @@ from ._resolver import Resolution, resolve
 from ._secrets import mask_secret, redact_headers
 
 if _TYPE_CHECKING:
-    from ._client import AsyncStream, Reply, Retry, Stream, acompletion, completion
+    from ._client import AsyncStream, Attempt, Reply, Retry, Stream, acompletion, completion
     from ._live import LiveReport, check_live
     from ._loader import dump_manifest, load_manifest
     from ._manifest import (
@@ -66,6 +68,7 @@ if _TYPE_CHECKING:
         Source,
     )
     from ._offers import Offer, offers
+    from ._routing import Route
 
 __version__ = "0.1.0"
 
@@ -74,8 +77,10 @@ __version__ = "0.1.0"
 # needs none of them.
 _LAZY = {
     **dict.fromkeys(
-        ["AsyncStream", "Reply", "Retry", "Stream", "acompletion", "completion"], "_client"
+        ["AsyncStream", "Attempt", "Reply", "Retry", "Stream", "acompletion", "completion"],
+        "_client",
     ),
+    "Route": "_routing",
     **dict.fromkeys(["LiveReport", "check_live"], "_live"),
     **dict.fromkeys(["Offer", "offers"], "_offers"),
     **dict.fromkeys(["dump_manifest", "load_manifest"], "_loader"),
@@ -108,6 +113,7 @@ __all__ = [
     "AmbiguousModelError",
     "Api",
     "AsyncStream",
+    "Attempt",
     "Auth",
     "AuthenticationError",
     "BadRequestError",
@@ -118,6 +124,7 @@ __all__ = [
     "InvalidCredentialsError",
     "InvalidParameterError",
     "InvalidRequestError",
+    "InvalidRouteError",
     "LiveReport",
     "LookupFailedError",
     "MalformedReplyError",
@@ -129,6 +136,7 @@ __all__ = [
     "Model",
     "ModelNameWarning",
     "ModelNotFoundError",
+    "NoRouteError",
     "Offer",
     "Param",
     "PastPrice",
@@ -149,6 +157,7 @@ __all__ = [
     "Resolution",
     "RetiredModelError",
     "Retry",
+    "Route",
     "SendAs",
     "ServerError",
     "Source",

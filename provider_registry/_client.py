@@ -38,12 +38,13 @@ from collections.abc import (
     AsyncIterator,
     Callable,
     Generator,
+    Iterable,
     Iterator,
     Mapping,
     Sequence,
 )
 from decimal import Decimal
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, NamedTuple, TypeVar, overload
 
 import httpx
 
@@ -65,11 +66,14 @@ from ._resolver import Resolution, resolve_split
 from ._secrets import redact_headers, redact_url, scrub_all
 from .dialects import DIALECTS, error_message
 
-__all__ = ["AsyncStream", "Reply", "Retry", "Stream", "acompletion", "completion"]
+__all__ = ["AsyncStream", "Attempt", "Reply", "Retry", "Stream", "acompletion", "completion"]
 
 log = logging.getLogger("provider_registry")
 
 _E = TypeVar("_E", bound=ProviderError)
+
+_clock = time.monotonic
+"""The clock of the fallback deadline (a test moves it)."""
 
 _STATUS_ERRORS: dict[int, type[ProviderError]] = {
     401: AuthenticationError,
@@ -95,6 +99,18 @@ class Retry:
         return max(0.0, min(wait, self.max_wait))
 
 
+class Attempt(NamedTuple):
+    """One offer a call with fallbacks tried: never a key, only what happened."""
+
+    ref: str
+    """``provider/model``, as resolve() takes it."""
+    outcome: str
+    """``"served"``, the error class that moved the call on or ended it (``"RateLimitError"``),
+    or ``"skipped: ..."`` for an offer not sent to (no key, the deadline passed)."""
+    status: int | None = None
+    """The HTTP status the provider answered, if it answered."""
+
+
 class Reply(dict[str, Any]):
     """The provider's reply in the OpenAI chat-completion shape, with its price attached.
 
@@ -104,6 +120,9 @@ class Reply(dict[str, Any]):
 
     cost: Decimal | None
     resolution: Resolution
+    attempts: tuple[Attempt, ...] = ()
+    """With fallbacks or route=: every offer tried, in order, the one that served last; empty
+    otherwise."""
 
     @property
     def content(self) -> str | None:
@@ -121,7 +140,7 @@ def _prepare(
     drop_params: bool,
     provider: str | None,
     api_base: str | None,
-    api_key: str | None,
+    api_key: str | Mapping[str, str] | None,
     registry: Registry | None,
     trust_api_base: bool,
 ) -> tuple[Resolution, httpx.Request]:
@@ -207,11 +226,17 @@ def _error(res: Resolution, response: httpx.Response, text: str) -> ProviderErro
     )  # fmt: skip
 
 
+_UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Transport failures before any byte of the request left: safe to send elsewhere."""
+
+
 def _connection_error(res: Resolution, exc: httpx.HTTPError) -> ProviderConnectionError:
     what = "timed out" if isinstance(exc, httpx.TimeoutException) else "could not connect"
-    return _provider_error(
+    error = _provider_error(
         res, f"{what}: {str(exc) or type(exc).__name__}", ProviderConnectionError
     )
+    error.before_send = isinstance(exc, _UNSENT)
+    return error
 
 
 def _log_request(request: httpx.Request, res: Resolution, attempt: int) -> None:
@@ -226,16 +251,22 @@ def _retry_wait(
     retry: Retry,
     attempt: int,
     failure: httpx.TransportError | tuple[httpx.Response, str],
+    until: float | None = None,
 ) -> float:
-    """Seconds to wait before the next attempt, or raise the typed error for this failure."""
+    """Seconds to wait before the next attempt, or raise the typed error for this failure (also
+    when the wait would end past ``until``, the chain's deadline on the monotonic clock)."""
     if isinstance(failure, httpx.TransportError):
         # Only a refused connection is safe to repeat: nothing was sent.
         if isinstance(failure, httpx.ConnectError) and attempt < retry.attempts:
-            return retry.delay(attempt, None)
+            wait = retry.delay(attempt, None)
+            if until is None or _clock() + wait < until:
+                return wait
         raise _connection_error(res, failure) from None
     response, text = failure
     if _should_retry(response.status_code) and attempt < retry.attempts:
-        return retry.delay(attempt, _retry_after(response))
+        wait = retry.delay(attempt, _retry_after(response))
+        if until is None or _clock() + wait < until:
+            return wait
     raise _error(res, response, text)
 
 
@@ -451,7 +482,12 @@ async def _asend_once(
 
 
 def _send(
-    client: httpx.Client, request: httpx.Request, res: Resolution, retry: Retry, stream: bool
+    client: httpx.Client,
+    request: httpx.Request,
+    res: Resolution,
+    retry: Retry,
+    stream: bool,
+    until: float | None = None,
 ) -> httpx.Response:
     _apply_timeout(client, request)
     attempt = 0
@@ -460,13 +496,13 @@ def _send(
         try:
             response = _send_once(client, request, res, stream)
         except httpx.TransportError as exc:
-            wait = _retry_wait(res, retry, attempt, exc)
+            wait = _retry_wait(res, retry, attempt, exc, until)
         else:
             if response.status_code < 400:
                 return response
             text = response.read().decode("utf-8", "replace")
             response.close()
-            wait = _retry_wait(res, retry, attempt, (response, text))
+            wait = _retry_wait(res, retry, attempt, (response, text), until)
         time.sleep(wait)
         attempt += 1
 
@@ -477,6 +513,7 @@ async def _asend(
     res: Resolution,
     retry: Retry,
     stream: bool,
+    until: float | None = None,
 ) -> httpx.Response:
     _apply_timeout(client, request)
     attempt = 0
@@ -485,13 +522,13 @@ async def _asend(
         try:
             response = await _asend_once(client, request, res, stream)
         except httpx.TransportError as exc:
-            wait = _retry_wait(res, retry, attempt, exc)
+            wait = _retry_wait(res, retry, attempt, exc, until)
         else:
             if response.status_code < 400:
                 return response
             text = (await response.aread()).decode("utf-8", "replace")
             await response.aclose()
-            wait = _retry_wait(res, retry, attempt, (response, text))
+            wait = _retry_wait(res, retry, attempt, (response, text), until)
         await asyncio.sleep(wait)
         attempt += 1
 
@@ -558,6 +595,9 @@ class _Priced:
     """What a stream knows once it has been read to its end: its usage and cost."""
 
     resolution: Resolution
+    """The offer that serves the stream (with fallbacks: known once the first chunk is in)."""
+    attempts: tuple[Attempt, ...] = ()
+    """With fallbacks or route=: every offer tried so far, the one serving last."""
     usage: dict[str, Any] | None
     """The usage the stream reported (OpenAI shape), once it is exhausted; None before, or
     when the provider sent none."""
@@ -647,10 +687,16 @@ goes back to the pool; a server still sending after them loses the connection in
 
 
 def _stream(
-    client: httpx.Client, request: httpx.Request, res: Resolution, retry: Retry
+    client: httpx.Client,
+    request: httpx.Request,
+    res: Resolution,
+    retry: Retry,
+    response: httpx.Response | None = None,
 ) -> Generator[dict[str, Any], None, None]:
+    """The chunks of a stream; ``response`` when the fallback chain has it already."""
     decoder, handle = DIALECTS[res.provider.api.dialect].decoder(), _translator(res)
-    response = _send(client, request, res, retry, stream=True)
+    if response is None:
+        response = _send(client, request, res, retry, stream=True)
     try:
         events = 0
         body = response.iter_bytes()
@@ -691,12 +737,17 @@ async def _adrain(body: AsyncIterator[bytes]) -> None:
 
 
 async def _astream(
-    client: httpx.AsyncClient | None, request: httpx.Request, res: Resolution, retry: Retry
+    client: httpx.AsyncClient | None,
+    request: httpx.Request,
+    res: Resolution,
+    retry: Retry,
+    response: httpx.Response | None = None,
 ) -> AsyncGenerator[dict[str, Any], None]:
     decoder, handle = DIALECTS[res.provider.api.dialect].decoder(), _translator(res)
     if client is None:  # the loop's shared client, known only once the stream runs in it
         client = await _shared.async_client()
-    response = await _asend(client, request, res, retry, stream=True)
+    if response is None:
+        response = await _asend(client, request, res, retry, stream=True)
     try:
         events = 0
         body = response.aiter_bytes()
@@ -735,7 +786,7 @@ def completion(
     *,
     stream: bool = False,
     api_base: str | None = None,
-    api_key: str | None = None,
+    api_key: str | Mapping[str, str] | None = None,
     provider: str | None = None,
     registry: Registry | None = None,
     trust_api_base: bool = False,
@@ -743,6 +794,11 @@ def completion(
     client: httpx.Client | None = None,
     timeout: float | httpx.Timeout = 60.0,
     retry: Retry | None = None,
+    route: str | Sequence[str] | None = None,
+    require: Iterable[str] | None = None,
+    max_price: Decimal | float | str | None = None,
+    fallbacks: bool | Sequence[str] | None = None,
+    deadline: float | None = None,
     **kwargs: Any,
 ) -> Reply | Stream:
     """Call a chat model. Keyword arguments that are the provider's parameters (W&B's
@@ -755,7 +811,32 @@ def completion(
     ...                    project="my-team/my-project")  # doctest: +SKIP
     >>> reply["choices"][0]["message"]["content"], reply.cost  # doctest: +SKIP
     ('Hello!', Decimal('0.0000044'))
+
+    ``route=``, ``require=`` and ``max_price=`` pick the provider as resolve() does.
+    ``fallbacks=True`` tries the routed offers in order (without ``route=``: the detected one,
+    then the others by price), ``fallbacks=[models]`` the models named after ``model``; the
+    call moves on after 429, 5xx or a connection never opened, within one ``deadline=`` (by
+    default ``timeout``). ``reply.attempts`` lists what was tried. See the README's
+    "Routing and fallbacks".
     """
+    if (
+        fallbacks is not None
+        or route is not None
+        or require is not None
+        or max_price is not None
+        or deadline is not None
+    ):
+        from . import _fallbacks
+
+        chain = _fallbacks.plan(
+            model, kwargs, provider=provider, api_base=api_base, api_key=api_key,
+            registry=registry, trust_api_base=trust_api_base, route=route, require=require,
+            max_price=max_price, fallbacks=fallbacks,
+        )  # fmt: skip
+        return _fallbacks.call(
+            chain, messages, stream=stream, drop_params=drop_params, client=client,
+            timeout=timeout, retry=retry, deadline=deadline,
+        )  # fmt: skip
     res, request = _prepare(
         model, messages, kwargs, stream=stream, drop_params=drop_params, provider=provider,
         api_base=api_base, api_key=api_key, registry=registry, trust_api_base=trust_api_base,
@@ -788,7 +869,7 @@ async def acompletion(
     *,
     stream: bool = False,
     api_base: str | None = None,
-    api_key: str | None = None,
+    api_key: str | Mapping[str, str] | None = None,
     provider: str | None = None,
     registry: Registry | None = None,
     trust_api_base: bool = False,
@@ -796,9 +877,32 @@ async def acompletion(
     client: httpx.AsyncClient | None = None,
     timeout: float | httpx.Timeout = 60.0,
     retry: Retry | None = None,
+    route: str | Sequence[str] | None = None,
+    require: Iterable[str] | None = None,
+    max_price: Decimal | float | str | None = None,
+    fallbacks: bool | Sequence[str] | None = None,
+    deadline: float | None = None,
     **kwargs: Any,
 ) -> Reply | AsyncStream:
     """The async twin of completion(); with ``stream=True`` an AsyncStream of chunks."""
+    if (
+        fallbacks is not None
+        or route is not None
+        or require is not None
+        or max_price is not None
+        or deadline is not None
+    ):
+        from . import _fallbacks
+
+        chain = _fallbacks.plan(
+            model, kwargs, provider=provider, api_base=api_base, api_key=api_key,
+            registry=registry, trust_api_base=trust_api_base, route=route, require=require,
+            max_price=max_price, fallbacks=fallbacks,
+        )  # fmt: skip
+        return await _fallbacks.acall(
+            chain, messages, stream=stream, drop_params=drop_params, client=client,
+            timeout=timeout, retry=retry, deadline=deadline,
+        )  # fmt: skip
     res, request = _prepare(
         model, messages, kwargs, stream=stream, drop_params=drop_params, provider=provider,
         api_base=api_base, api_key=api_key, registry=registry, trust_api_base=trust_api_base,

@@ -5,7 +5,9 @@
     ├── LookupFailedError (also LookupError)
     │   ├── UnknownProviderError             "nonexistent/x": no such provider id or alias
     │   ├── UnknownModelError                no rule finds the model; carries .suggestions
-    │   └── AmbiguousModelError              several providers list it; carries .candidates
+    │   ├── AmbiguousModelError              several providers list it; carries .candidates
+    │   └── NoRouteError                     resolve(route=...) found no offer it can use;
+    │                                        carries .passed, each offer with the reason
     ├── RetiredModelError                    the model is retired; names .replacement
     ├── MissingCredentialsError              no API key; names the env vars tried
     │   └── InvalidCredentialsError (also ValueError)
@@ -17,6 +19,8 @@
     ├── InvalidBaseURLError (also ValueError)
     │                                        api_base, the base-URL variable or a ${VAR} in the
     │                                        base URL holds what cannot be sent to; names which
+    ├── InvalidRouteError (also ValueError)  route=, require=, max_price=, fallbacks= or a key
+    │                                        mapping that cannot be used; names the argument
     ├── CommandError                         a `registry` command refused its input (an existing
     │                                        file, a page without markers, a bad id)
     ├── InvalidRequestError (also ValueError)
@@ -32,7 +36,8 @@
         ├── BadRequestError                  any other 4xx
         ├── MalformedReplyError              a 2xx answer not of the dialect's shape (not JSON,
         │                                    a field missing or of the wrong type), named
-        └── ProviderConnectionError          refused, reset, timed out; status_code is None
+        └── ProviderConnectionError          refused, reset, timed out; status_code is None;
+                                             .before_send says nothing of the request left
 
 Warnings (UserWarning): DeprecatedModelWarning when a deprecated model resolves,
 DroppedParameterWarning when a request parameter the provider does not take is dropped,
@@ -60,6 +65,7 @@ __all__ = [
     "InvalidCredentialsError",
     "InvalidParameterError",
     "InvalidRequestError",
+    "InvalidRouteError",
     "LookupFailedError",
     "MalformedReplyError",
     "ManifestError",
@@ -68,6 +74,7 @@ __all__ = [
     "MissingExtraError",
     "MissingParameterError",
     "ModelNotFoundError",
+    "NoRouteError",
     "Problem",
     "ProviderConnectionError",
     "ProviderError",
@@ -179,6 +186,29 @@ class AmbiguousModelError(LookupFailedError):
             hint="add a provider prefix such as "
             f"{self.candidates[0]!r}, or pass provider= or api_base=",
         )
+
+
+class NoRouteError(LookupFailedError):
+    """A routed resolve (``route=``) found offers of the model but none it can use. ``passed``
+    holds each offer's ``provider/model`` with the reason it was passed over (no key, retired,
+    a capability missing, over ``max_price``, a parameter unset); never a key."""
+
+    def __init__(self, model: str, passed: Sequence[tuple[str, str]]) -> None:
+        self.model = model
+        self.passed = tuple(passed)
+        reasons = "; ".join(f"{ref}: {why}" for ref, why in self.passed) or "no offer"
+        super().__init__(
+            f"no usable offer of {model!r}: {reasons}",
+            hint="set a provider's key, or loosen route=, require= or max_price=",
+        )
+
+
+class InvalidRouteError(RegistryError, ValueError):
+    """An argument of routing or fallbacks that cannot be used; ``argument`` names it."""
+
+    def __init__(self, argument: str, message: str, hint: str | None = None) -> None:
+        self.argument = argument
+        super().__init__(f"{argument}: {message}", hint=hint)
 
 
 class RetiredModelError(RegistryError):
@@ -334,6 +364,8 @@ class ProviderError(RegistryError):
         self.status_code = status_code
         self.message = message
         self.retry_after = retry_after
+        self.attempts: tuple[tuple[str, str, int | None], ...] = ()
+        """With fallbacks: each offer tried before this error, (ref, outcome, status)."""
         status = f" {status_code}" if status_code is not None else ""
         super().__init__(f"{provider}{status}: {message}")
 
@@ -369,7 +401,11 @@ class MalformedReplyError(ProviderError):
 
 
 class ProviderConnectionError(ProviderError):
-    """The provider could not be reached: refused, reset, or timed out."""
+    """The provider could not be reached: refused, reset, or timed out. ``before_send`` is True
+    when nothing of the request left (the connection was refused, or opening it timed out), so
+    another provider may be asked; after that the request may have been served."""
+
+    before_send: bool = False
 
 
 class ManifestWarning(UserWarning):

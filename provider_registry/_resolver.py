@@ -21,7 +21,7 @@ import datetime
 import os
 import re
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     import httpx
 
     from ._manifest import Model, Provider
+    from ._routing import Route
 
 __all__ = [
     "KEY_WITHHELD",
@@ -78,6 +79,9 @@ _MEMO_MAX = 4096
 
 _SPLIT = object()
 """The first item of resolve_split()'s memo keys, which no key of resolve() has."""
+
+_ROUTED = object()
+"""The first item of routed resolves' memo keys."""
 
 Reads = list[tuple[Any, Any]]
 """The environment variables a resolution read, as (encoded name, raw value) pairs."""
@@ -148,6 +152,8 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
         "params": "Provider-specific parameter values, by name (explicit, then env var, then "
         "default).",
         "provider_id": "The provider's id.",
+        "route": "How a routed resolve (route=) chose this offer, and why it passed the "
+        "others over; None without route=.",
     }
     provider_id: str
     model: str
@@ -155,6 +161,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
     api_key: str | None
     params: Mapping[str, str]
     key_source: str | None
+    route: Route | None
     _entry: ProviderEntry
     _listed: bool
     _retired: RetiredModelError | None
@@ -186,6 +193,7 @@ api_base='https://api.inference.wandb.ai/v1', api_key='****6789', params={})
         init(self, "_retired", retired)
         init(self, "_derived", derived)
         init(self, "_signing", signing)
+        init(self, "route", None)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Resolution is immutable")
@@ -339,11 +347,14 @@ def resolve(
     *,
     provider: str | None = None,
     api_base: str | None = None,
-    api_key: str | None = None,
+    api_key: str | Mapping[str, str] | None = None,
     registry: Registry | None = None,
     strict: bool = False,
     trust_api_base: bool = False,
     include_retired: bool = False,
+    route: str | Sequence[str] | None = None,
+    require: Iterable[str] | None = None,
+    max_price: Decimal | float | str | None = None,
     **params: str,
 ) -> Resolution:
     """Turn a model string into a Resolution (see the module docstring for the rules).
@@ -365,9 +376,23 @@ def resolve(
     base URL's): when one of them has changed since, the call resolves afresh, so the
     environment always wins. A hit returns the same immutable Resolution.
 
+    With ``route=`` (``"cheapest"``, or provider ids in the order to try them), the model is
+    looked up by its identity among every provider's offers (see ``offers()``), and the first
+    one the caller can use is chosen: not retired, with every capability of ``require=``,
+    within ``max_price=`` (the blended USD per 1M tokens offers() shows), with a key, and with
+    its required parameters filled. ``res.route`` says why each other offer was passed over;
+    NoRouteError lists them all when none is usable. A key for a routed resolve is given by
+    provider, ``api_key={"groq": ...}``; ``provider=`` and ``api_base=`` do not go with it.
+    A routed answer is memoized too, checked against every offer's variables.
+
     >>> resolve("gpt-5.2").provider_id
     'openai'
     """
+    if route is not None or require is not None or max_price is not None:
+        return _routed(
+            model, provider, api_base, api_key, registry, strict, trust_api_base,
+            include_retired, route, require, max_price, params,
+        )  # fmt: skip
     reg = registry if registry is not None else default_registry()
     key: tuple[Any, ...] | None = (
         model, provider, api_base, api_key, strict, trust_api_base, include_retired
@@ -402,12 +427,82 @@ def resolve(
     return res
 
 
+def _routed(
+    model: str,
+    provider: str | None,
+    api_base: str | None,
+    api_key: object,
+    registry: Registry | None,
+    strict: bool,
+    trust_api_base: bool,
+    include_retired: bool,
+    route: str | Sequence[str] | None,
+    require: Iterable[str] | None,
+    max_price: object,
+    params: Mapping[str, Any],
+) -> Resolution:
+    from ._errors import InvalidRouteError
+    from ._routing import routed
+
+    if route is None:
+        raise InvalidRouteError(
+            "require" if require is not None else "max_price",
+            "applies to a routed resolve only",
+            hint="pass route='cheapest' or route=[provider ids] as well",
+        )
+    for name, value in (("provider", provider), ("api_base", api_base)):
+        if value is not None:
+            raise InvalidRouteError(
+                name, "does not go with route=, which picks the provider itself",
+                hint="name the providers in route=[...]",
+            )  # fmt: skip
+    if strict or trust_api_base or include_retired:
+        raise InvalidRouteError(
+            "route", "strict=, trust_api_base= and include_retired= do not go with route="
+        )
+    reg = registry if registry is not None else default_registry()
+    # Memoised as resolve() is, under keys of its own, and checked against every variable of
+    # every offer weighed (keys, parameters, base URLs): a key set or unset since changes the
+    # answer, and the call routes afresh.
+    key: tuple[Any, ...] | None
+    try:
+        key = (
+            _ROUTED, model, route if isinstance(route, str) else tuple(route),
+            require if require is None or isinstance(require, str) else tuple(require),
+            max_price, None if api_key is None else _frozen(api_key), *params.items(),
+        )  # fmt: skip
+        hit = reg._memo.get(key)
+    except TypeError:  # unhashable: routed, and refused if it must be, the long way
+        hit = key = None
+    if hit is not None and os.environ is _ENVIRON:
+        res, reads = hit
+        for name, value in reads:
+            if _RAW.get(name) != value:
+                break
+        else:
+            return res  # type: ignore[no-any-return]
+    res, reads, quiet = routed(reg, model, route, require, max_price, api_key, params)
+    if quiet and key is not None and os.environ is _ENVIRON:
+        memo = reg._memo
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[key] = (res, tuple(dict.fromkeys(reads)))  # each variable once
+    return res
+
+
+def _frozen(api_key: object) -> object:
+    """A key mapping as a memo key can hold it (anything else as it is, to be refused)."""
+    if isinstance(api_key, Mapping):
+        return tuple(sorted(api_key.items()))
+    return api_key
+
+
 def resolve_split(
     model: str,
     *,
     provider: str | None,
     api_base: str | None,
-    api_key: str | None,
+    api_key: str | Mapping[str, str] | None,
     registry: Registry | None,
     strict: bool,
     trust_api_base: bool,
@@ -501,7 +596,7 @@ def _resolve(
     model: str,
     provider: str | None,
     api_base: str | None,
-    api_key: str | None,
+    api_key: str | Mapping[str, str] | None,
     strict: bool,
     trust_api_base: bool,
     params: Mapping[str, Any],
@@ -511,6 +606,14 @@ def _resolve(
 ) -> tuple[Resolution, dict[str, Any], tuple[type[Warning], str] | None]:
     """The resolution, the other keyword arguments, and the warning to give (its category and
     text); every environment variable read is added to ``reads``."""
+    if api_key is not None and not isinstance(api_key, str):
+        from ._errors import InvalidRouteError
+
+        raise InvalidRouteError(
+            "api_key",
+            "keys by provider go with route= or fallbacks=; one model takes one key",
+            hint="pass api_key='...'",
+        )
     if not isinstance(model, str) or not model.strip():
         raise UnknownModelError(str(model), reason="the model name is empty")
     if api_base is not None:
