@@ -9,8 +9,9 @@ reason on one line, and prints no traceback; ``load_registry`` raises ManifestEr
 provider loads. manifests/bad-dir-collisions/ holds files that are valid alone and clash with
 each other or with a built-in.
 
-The target is under 2 seconds per ``registry validate``; that figure depends on the machine, so
-only a generous bound is asserted and the slowest run is printed at the end of the module.
+The target is under 2 seconds per ``registry validate``; that figure depends on the machine and
+its load, so no test asserts it: the slowest run is printed at the end of the module (timings
+belong to ``make bench``).
 """
 
 from __future__ import annotations
@@ -43,8 +44,6 @@ GOOD_ID = "acme-router"
 REGISTRY = Path(sys.executable).parent / "registry"
 
 EXPECT = re.compile(r"^# expect: (?P<line>[1-9][0-9]*): (?P<text>\S.*)$")
-TIME_LIMIT = 10.0
-"""Generous bound on one `registry validate` run (the target is 2 s; see the module doc)."""
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -239,7 +238,6 @@ def test_validate_refuses(case: Case, runner: Runner) -> None:
     said = [m.string[m.start() :].split("\n", 1)[0] for m in _where(case).finditer(run.stdout)]
     assert said, f"no line '{case.name}:{case.line or ''}:' in:\n{run.stdout}"
     assert any(case.text in s for s in said), f"{case.text!r} not in:\n{run.stdout}"
-    assert run.seconds < TIME_LIMIT, f"took {run.seconds:.2f} s"
 
 
 @pytest.mark.slow
