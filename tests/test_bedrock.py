@@ -661,3 +661,168 @@ except MissingExtraError as exc:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "refused:" in done.stdout
     assert "pip install provider-registry[bedrock]" in done.stdout
+
+
+# --- reasoning, with cached tokens ------------------------------------------------------------
+
+SIGNATURE = "EqQBCkYIARgCKkBsigned-by-the-model"
+REASONING_REPLY = {
+    "output": {
+        "message": {
+            "role": "assistant",
+            "content": [
+                {
+                    "reasoningContent": {
+                        "reasoningText": {"text": "The user greets; ", "signature": SIGNATURE}
+                    }
+                },
+                {"reasoningContent": {"redactedContent": "ZW5jcnlwdGVk"}},
+                {"text": "Hello!"},
+            ],
+        }
+    },
+    "stopReason": "end_turn",
+    # outputTokens counts the reasoning too; Converse gives no separate reasoning count.
+    "usage": {
+        "inputTokens": 40,
+        "outputTokens": 300,
+        "totalTokens": 2840,
+        "cacheReadInputTokens": 2000,
+        "cacheWriteInputTokens": 500,
+    },
+}
+
+REASONING_STREAM = [
+    ("messageStart", {"role": "assistant"}),
+    (
+        "contentBlockDelta",
+        {"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "Think"}}},
+    ),
+    (
+        "contentBlockDelta",
+        {"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "ing."}}},
+    ),
+    (
+        "contentBlockDelta",
+        {"contentBlockIndex": 0, "delta": {"reasoningContent": {"signature": SIGNATURE}}},
+    ),
+    ("contentBlockStop", {"contentBlockIndex": 0}),
+    ("contentBlockDelta", {"contentBlockIndex": 1, "delta": {"text": "Hel"}}),
+    ("contentBlockDelta", {"contentBlockIndex": 1, "delta": {"text": "lo"}}),
+    ("contentBlockStop", {"contentBlockIndex": 1}),
+    ("messageStop", {"stopReason": "end_turn"}),
+    ("metadata", REASONING_REPLY | {"metrics": {"latencyMs": 300}}),
+]
+
+# haiku 4.5 on Bedrock, per 1M: input 1, output 5, cache read 0.1, cache write 1.25:
+# 40 * 1 + 300 * 5 + 2000 * 0.1 + 500 * 1.25 = 2365 (reasoning billed as output).
+REASONING_COST = Decimal("0.002365")
+REASONING_USAGE = {
+    "prompt_tokens": 2540, "completion_tokens": 300, "total_tokens": 2840,
+    "prompt_tokens_details": {"cached_tokens": 2000, "cache_write_tokens": 500},
+}  # fmt: skip
+
+
+def _check_reasoning_reply(reply: Any) -> None:
+    message = reply["choices"][0]["message"]
+    assert message["content"] == "Hello!"  # the reasoning stays out of the answer
+    assert message["reasoning_content"] == "The user greets; "
+    assert message["thinking_blocks"] == [
+        {"type": "thinking", "thinking": "The user greets; ", "signature": SIGNATURE},
+        {"type": "redacted_thinking", "data": "ZW5jcnlwdGVk"},
+    ]
+    assert reply["usage"] == REASONING_USAGE  # no reasoning_tokens: Converse gives none
+    assert reply.cost == REASONING_COST
+    assert reply.cost == resolve(f"bedrock/{HAIKU}").cost(
+        input_tokens=2540, cached_tokens=2000, cache_write_tokens=500, output_tokens=300
+    )
+
+
+def _check_reasoning_stream(stream: Any, chunks: list[Any]) -> None:
+    deltas = [c["choices"][0]["delta"] for c in chunks if c["choices"]]
+    thinking = [d["reasoning_content"] for d in deltas if "reasoning_content" in d]
+    answer = [d["content"] for d in deltas if d.get("content")]
+    assert thinking == ["Think", "ing."]
+    assert answer == ["Hel", "lo"]
+    first_text = next(i for i, d in enumerate(deltas) if d.get("content"))
+    assert all("reasoning_content" not in d for d in deltas[first_text:])
+    assert [d["thinking_blocks"] for d in deltas if "thinking_blocks" in d] == [
+        [{"type": "thinking", "thinking": "", "signature": SIGNATURE}]
+    ]
+    assert stream.usage == REASONING_USAGE
+    assert stream.cost == REASONING_COST
+
+
+def _reasoning_frames() -> bytes:
+    return b"".join(eventstream.event(name, data) for name, data in REASONING_STREAM)
+
+
+@pytest.mark.usefixtures("creds")
+def test_reasoning_with_cached_tokens_in_a_reply_and_a_stream(aws: ConverseServer) -> None:
+    aws.respond_json(REASONING_REPLY)
+    _check_reasoning_reply(call(aws))
+    aws.respond_stream(_reasoning_frames())
+    stream = call(aws, stream=True)
+    _check_reasoning_stream(stream, list(stream))
+    assert [s.signature for s in aws.seen] == ["ok", "ok"]
+
+
+@pytest.mark.usefixtures("creds")
+def test_async_reasoning_with_cached_tokens_in_a_reply_and_a_stream(aws: ConverseServer) -> None:
+    aws.respond_json(REASONING_REPLY)
+    aws.respond_stream(_reasoning_frames())
+
+    async def run() -> tuple[Any, Any, list[Any]]:
+        kw: dict[str, Any] = {"api_base": aws.url, "trust_api_base": True}
+        reply = await acompletion(f"bedrock/{HAIKU}", MESSAGES, **kw)
+        stream = await acompletion(f"bedrock/{HAIKU}", MESSAGES, stream=True, **kw)
+        return reply, stream, [c async for c in stream]
+
+    reply, stream, chunks = asyncio.run(run())
+    _check_reasoning_reply(reply)
+    _check_reasoning_stream(stream, chunks)
+
+
+@pytest.mark.usefixtures("creds")
+def test_thinking_blocks_go_back_first_with_their_signature(aws: ConverseServer) -> None:
+    """Claude on Bedrock wants the signed reasoning block back in a tool-use follow-up, before
+    the turn's other blocks; the reply's message, sent back as it came, does that."""
+    reply = REASONING_REPLY["output"]["message"]["content"]  # type: ignore[index]
+    aws.respond_json(
+        REASONING_REPLY
+        | {
+            "output": {
+                "message": {
+                    "role": "assistant",
+                    "content": [
+                        reply[0],
+                        {"text": "Let me look."},
+                        {"toolUse": {"toolUseId": "tu_1", "name": "weather", "input": {}}},
+                    ],
+                }
+            },
+            "stopReason": "tool_use",
+        }
+    )
+    message = call(aws)["choices"][0]["message"]
+    follow_up = [*MESSAGES, message, {"role": "tool", "tool_call_id": "tu_1", "content": "Sunny"}]
+    call(aws, messages=follow_up)
+    signed = {"text": "The user greets; ", "signature": SIGNATURE}
+    assert aws.seen[-1].json["messages"][1] == {
+        "role": "assistant",
+        "content": [
+            {"reasoningContent": {"reasoningText": signed}},
+            {"text": "Let me look."},
+            {"toolUse": {"toolUseId": "tu_1", "name": "weather", "input": {}}},
+        ],
+    }
+
+
+@pytest.mark.usefixtures("creds")
+def test_reasoning_effort_is_not_translated(aws: ConverseServer) -> None:
+    """AWS publishes no mapping from an effort word to Claude's thinking budget."""
+    from provider_registry import DroppedParameterWarning
+
+    with pytest.warns(DroppedParameterWarning, match="reasoning_effort"):
+        call(aws, reasoning_effort="high")
+    assert "additionalModelRequestFields" not in aws.seen[-1].json

@@ -7,6 +7,19 @@ its stream as AWS event-stream binary messages rather than server-sent events. A
 signed with SigV4 by botocore (an optional extra: ``pip install provider-registry[bedrock]``),
 or carries a Bedrock API key as a bearer token, which needs no signing. The signer and the
 stream's framing are botocore's, never ours: both are easy to get subtly wrong.
+
+Reasoning (Claude's extended thinking, and other reasoning models) arrives as
+``reasoningContent`` blocks: ``reasoningText`` (its ``text`` and a ``signature``) or
+``redactedContent`` (reasoning the provider encrypted). The text becomes the message's
+``reasoning_content``; each block, signature or encrypted data included, is kept in the message's
+``thinking_blocks`` (``{"type": "thinking", "thinking", "signature"}`` or ``{"type":
+"redacted_thinking", "data"}``), because Bedrock wants the signed block back in the next request
+of a tool-use loop. An assistant message that carries ``thinking_blocks`` sends them back first,
+as Claude requires. Converse counts reasoning inside ``outputTokens`` and gives no separate
+count, so ``completion_tokens`` (billed at the output price) includes it and no
+``reasoning_tokens`` is reported. ``reasoning_effort`` is not translated: Converse takes a token
+budget (``additionalModelRequestFields.thinking.budget_tokens`` for Claude), and AWS publishes no
+mapping from an effort word to a budget.
 """
 
 from __future__ import annotations
@@ -82,6 +95,8 @@ def to_converse(
 def _usage(read: ReplyReader, usage: object, where: str) -> dict[str, Any]:
     # Converse's inputTokens leaves out the tokens read from and written to the prompt cache
     # (they are reported beside it, as Anthropic does); prompt_tokens counts every prompt token.
+    # outputTokens includes reasoning, and Converse reports no separate reasoning count, so
+    # completion_tokens_details is left out rather than guessed.
     found = read.optional_mapping(usage, where)
     counts = {
         field: read.count(found.get(field), f"{where}.{field}")
@@ -123,6 +138,7 @@ def from_converse(reply: object, *, provider: str, model: str = "") -> dict[str,
     output = read.mapping(data.get("output"), "output")
     message = read.mapping(output.get("message"), "output.message")
     texts: list[str] = []
+    thinking: list[dict[str, Any]] = []
     tool_calls: list[dict[str, Any]] = []
     for i, item in enumerate(read.optional_items(message.get("content"), "output.message.content")):
         where = f"output.message.content[{i}]"
@@ -142,8 +158,13 @@ def from_converse(reply: object, *, provider: str, model: str = "") -> dict[str,
                     },
                 }
             )
-        # reasoningContent and blocks added after this was written carry no answer text.
+        elif "reasoningContent" in block:
+            thinking.append(_thinking_block(read, block.get("reasoningContent"), where))
+        # Blocks added after this was written carry no answer text.
     said: dict[str, Any] = {"role": "assistant", "content": "".join(texts) if texts else None}
+    if thinking:
+        said["reasoning_content"] = "".join(t.get("thinking", "") for t in thinking)
+        said["thinking_blocks"] = thinking
     if tool_calls:
         said["tool_calls"] = tool_calls
     return {
@@ -156,10 +177,31 @@ def from_converse(reply: object, *, provider: str, model: str = "") -> dict[str,
     }
 
 
+def _thinking_block(read: ReplyReader, value: object, where: str) -> dict[str, Any]:
+    """A ``reasoningContent`` block as one entry of ``thinking_blocks``: what a follow-up
+    request needs to send it back unchanged."""
+    where = f"{where}.reasoningContent"
+    reasoning = read.mapping(value, where)
+    if "redactedContent" in reasoning:
+        data = read.text(reasoning.get("redactedContent"), f"{where}.redactedContent")
+        return {"type": "redacted_thinking", "data": data}
+    said = read.mapping(reasoning.get("reasoningText"), f"{where}.reasoningText")
+    block = {
+        "type": "thinking",
+        "thinking": read.text(said.get("text"), f"{where}.reasoningText.text"),
+    }
+    signature = read.optional_text(said.get("signature"), f"{where}.reasoningText.signature")
+    if signature is not None:
+        block["signature"] = signature
+    return block
+
+
 class StreamTranslator:
     """Turns ConverseStream events into OpenAI chat.completion.chunk dicts: messageStart opens
     the message, contentBlockStart opens a tool call, contentBlockDelta carries text or a
-    tool call's input, messageStop the finish reason, metadata the usage. An exception frame
+    tool call's input or reasoning (text to ``reasoning_content``; a signature or encrypted
+    reasoning to ``thinking_blocks``, for the caller to gather with the text if it sends the
+    turn back), messageStop the finish reason, metadata the usage. An exception frame
     (the decoder names it ``error``) raises ``fail``'s error with the provider's message."""
 
     def __init__(self, provider: str, fail: Fail | None = None) -> None:
@@ -208,7 +250,9 @@ class StreamTranslator:
                         {"tool_calls": [{"index": call_index, "function": {"arguments": partial}}]}
                     )
                 ]
-            return []  # reasoningContent and deltas added after this was written
+            if "reasoningContent" in delta:
+                return [self._reasoning(delta.get("reasoningContent"))]
+            return []  # deltas added after this was written
         if event == "messageStop":
             return [_chunk({}, _finish_reason(read, payload))]
         if event == "metadata":
@@ -220,6 +264,19 @@ class StreamTranslator:
             found = read.stream_error(payload.get("message"))
             raise found if isinstance(found, MalformedReplyError) else self._fail(payload)
         return []  # contentBlockStop, and event types added after this was written
+
+    def _reasoning(self, value: object) -> dict[str, Any]:
+        read = self._read
+        where = "delta.reasoningContent"
+        reasoning = read.mapping(value, where)
+        if "text" in reasoning:
+            return _chunk({"reasoning_content": read.text(reasoning.get("text"), f"{where}.text")})
+        if "signature" in reasoning:
+            signature = read.text(reasoning.get("signature"), f"{where}.signature")
+            block = {"type": "thinking", "thinking": "", "signature": signature}
+            return _chunk({"thinking_blocks": [block]})
+        data = read.text(reasoning.get("redactedContent"), f"{where}.redactedContent")
+        return _chunk({"thinking_blocks": [{"type": "redacted_thinking", "data": data}]})
 
 
 def _chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
@@ -308,6 +365,9 @@ class _Request:
         if role not in ("user", "assistant"):
             raise self.refuse(f"message role {role!r} has no Converse equivalent")
         content = self.content(msg.get("content"))
+        if role == "assistant" and msg.get("thinking_blocks"):
+            # Claude requires an assistant turn's reasoning blocks to come first.
+            content = [self.reasoning(b) for b in msg["thinking_blocks"]] + content
         if role == "assistant" and msg.get("tool_calls"):
             content += [self.tool_use(call) for call in msg["tool_calls"]]
         return {"role": role, "content": content}
@@ -364,6 +424,21 @@ class _Request:
         raise self.refuse(
             f"image_url {shown!r} is not a base64 data: URL of a png, jpeg, gif or webp image",
             hint="Converse takes image bytes, not URLs: write data:image/png;base64,<data>",
+        )
+
+    def reasoning(self, block: Any) -> dict[str, Any]:
+        """One entry of ``thinking_blocks``, as a reply gave it, back as ``reasoningContent``."""
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind == "redacted_thinking" and isinstance(block.get("data"), str):
+            return {"reasoningContent": {"redactedContent": block["data"]}}
+        if kind == "thinking" and isinstance(block.get("thinking"), str):
+            said = {"text": block["thinking"]}
+            if isinstance(block.get("signature"), str):
+                said["signature"] = block["signature"]
+            return {"reasoningContent": {"reasoningText": said}}
+        raise self.refuse(
+            f"thinking block {block!r} is neither a thinking nor a redacted_thinking block",
+            hint="send thinking_blocks back as the reply gave them",
         )
 
     def tool_use(self, call: Any) -> dict[str, Any]:
