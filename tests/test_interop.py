@@ -603,6 +603,24 @@ def test_export_litellm_entry(md: ImportResult) -> None:
         "cache_read_input_token_cost_above_200k_tokens": 5e-07,
         # The tier gives no cache-write rate: the base one applies, written out.
         "cache_creation_input_token_cost_above_200k_tokens": 3.125e-06,
+        # The same rates as LiteLLM's own range table, which it prefers where a row has one:
+        # the base rates from 0, the tier's from its threshold to the context window.
+        "tiered_pricing": [
+            {
+                "range": [0, 200000],
+                "input_cost_per_token": 2.5e-06,
+                "output_cost_per_token": 1e-05,
+                "cache_read_input_token_cost": 2.5e-07,
+                "cache_creation_input_token_cost": 3.125e-06,
+            },
+            {
+                "range": [200000, 400000],
+                "input_cost_per_token": 5e-06,
+                "output_cost_per_token": 2e-05,
+                "cache_read_input_token_cost": 5e-07,
+                "cache_creation_input_token_cost": 3.125e-06,
+            },
+        ],
         "max_input_tokens": 400000,
         "max_output_tokens": 128000,
         "max_tokens": 128000,
