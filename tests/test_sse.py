@@ -7,11 +7,12 @@ from hypothesis import given
 
 from provider_registry.dialects import SSEDecoder
 
+# Text a body can carry: no line ends inside a line, and no lone surrogates (not UTF-8; older
+# Hypothesis releases generate them unless told not to).
+_CHARS = st.characters(exclude_categories=("Cs",), exclude_characters="\r\n")
 _EVENT = st.tuples(
     st.sampled_from(["", "message", "error", "content_block_delta"]),
-    st.lists(
-        st.text(st.characters(exclude_characters="\r\n"), max_size=12), min_size=1, max_size=3
-    ),
+    st.lists(st.text(_CHARS, max_size=12), min_size=1, max_size=3),
 )
 
 
