@@ -233,6 +233,10 @@ def test_a_gzip_stream_decodes_event_by_event(wandb_env: FakeProvider) -> None:
     assert wandb_env.connections == 1
 
 
+# The old loop's sockets are closed when collected, which may happen at any point after the
+# loop is let go (not only in the gc.collect() below): their ResourceWarnings are expected.
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_loop_closed_without_shutdown_is_let_go(wandb_env: FakeProvider) -> None:
     loop = asyncio.new_event_loop()
     loop.run_until_complete(acompletion(MODEL, MESSAGES, project="t/p"))
@@ -240,8 +244,6 @@ def test_a_loop_closed_without_shutdown_is_let_go(wandb_env: FakeProvider) -> No
     gone = weakref.ref(loop)
     del loop
     asyncio.run(acompletion(MODEL, MESSAGES, project="t/p"))  # a new loop lets the old go
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)  # its sockets close as collected
-        gc.collect()
+    gc.collect()
     assert gone() is None
     assert not client_module._shared.by_loop
