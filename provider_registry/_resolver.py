@@ -381,8 +381,9 @@ def resolve(
     one the caller can use is chosen: not retired, with every capability of ``require=``,
     within ``max_price=`` (the blended USD per 1M tokens offers() shows), with a key, and with
     its required parameters filled. ``res.route`` says why each other offer was passed over;
-    NoRouteError lists them all when none is usable. A key for a routed resolve is given by
-    provider, ``api_key={"groq": ...}``; ``provider=`` and ``api_base=`` do not go with it.
+    NoRouteError lists them all when none is usable. A key for a routed resolve is given per
+    provider, ``api_key={"<provider id>": ...}``; ``provider=`` and ``api_base=`` do not go
+    with it.
     A routed answer is memoized too, checked against every offer's variables.
 
     >>> resolve("gpt-5.2").provider_id
