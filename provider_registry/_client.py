@@ -47,6 +47,7 @@ from decimal import Decimal
 from typing import Any, Literal, NamedTuple, TypeVar, overload
 
 import httpx
+from pydantic_core import from_json
 
 from ._errors import (
     AuthenticationError,
@@ -536,10 +537,20 @@ async def _asend(
 _NOT_JSON = object()
 
 
-def _json(text: str | bytes) -> Any:
-    """Parsed JSON, or _NOT_JSON (so no decoding error is left in an exception's context)."""
+def _json(data: bytes, *, replace: bool = False) -> Any:
+    """Parsed JSON, or _NOT_JSON (so no decoding error is left in an exception's context).
+
+    pydantic-core's parser reads the bytes as they came, without decoding them first: about
+    twice as fast as the standard library's on a stream's chunk. What it refuses goes to the
+    standard library's, which also reads a lone surrogate escape and a reply in UTF-16 or
+    UTF-32; with ``replace``, bytes that are not UTF-8 read as U+FFFD there, as a stream's text
+    does (a reply's are refused)."""
     try:
-        return json.loads(text)
+        return from_json(data)
+    except ValueError:
+        pass
+    try:
+        return json.loads(data.decode("utf-8", "replace") if replace else data)
     except (ValueError, RecursionError):  # RecursionError: nested past what json can parse
         return _NOT_JSON
 
@@ -564,17 +575,20 @@ def _reply(res: Resolution, response: httpx.Response, sent: datetime.datetime | 
     return reply
 
 
-def _translator(res: Resolution) -> Callable[[tuple[str, str]], list[dict[str, Any]] | None]:
-    """Turns one SSE event into OpenAI-shaped chunks; None at the end of the stream."""
+def _translator(res: Resolution) -> Callable[[tuple[str, bytes]], list[dict[str, Any]] | None]:
+    """Turns one stream event into OpenAI-shaped chunks; None at the end of the stream."""
     translate = DIALECTS[res.provider.api.dialect].chunks(
         res.provider_id, lambda payload: _provider_error(res, payload)
     )
 
-    def handle(item: tuple[str, str]) -> list[dict[str, Any]] | None:
+    def handle(item: tuple[str, bytes]) -> list[dict[str, Any]] | None:
         event, data = item
-        if data == "[DONE]":
+        if data == b"[DONE]":
             return None
-        parsed = _json(data)
+        try:  # _json's first try, here: this runs for every chunk
+            parsed = from_json(data)
+        except ValueError:
+            parsed = _json(data, replace=True)
         if parsed is _NOT_JSON:
             raise MalformedReplyError(res.provider_id, "malformed stream: an event is not JSON")
         return translate(event, parsed)
@@ -612,11 +626,10 @@ class _Priced:
         self._seen: dict[str, Any] | None = None
         self._sent = sent
 
-    def _see(self, chunk: dict[str, Any]) -> dict[str, Any]:
-        usage = chunk.get("usage")
+    def _see(self, usage: object) -> None:
+        """Keeps a chunk's usage (the iterators look for one in each chunk before calling)."""
         if isinstance(usage, dict) and usage:
             self._seen = usage
-        return chunk
 
     def _finish(self) -> None:
         res = self.resolution
@@ -642,10 +655,13 @@ class Stream(_Priced, Iterator[dict[str, Any]]):
 
     def __next__(self) -> dict[str, Any]:
         try:
-            return self._see(next(self._chunks))
+            chunk = next(self._chunks)
         except StopIteration:
             self._finish()
             raise
+        if "usage" in chunk:
+            self._see(chunk["usage"])
+        return chunk
 
     def close(self) -> None:
         """Stop reading; the response is closed (its connection, not read to its end, is not
@@ -670,10 +686,13 @@ class AsyncStream(_Priced, AsyncIterator[dict[str, Any]]):
 
     async def __anext__(self) -> dict[str, Any]:
         try:
-            return self._see(await self._chunks.__anext__())
+            chunk = await self._chunks.__anext__()
         except StopAsyncIteration:
             self._finish()
             raise
+        if "usage" in chunk:
+            self._see(chunk["usage"])
+        return chunk
 
     async def aclose(self) -> None:
         """Stop reading; the response is closed (its connection, not read to its end, is not

@@ -113,6 +113,19 @@ def test_stream_yields_the_servers_chunks_in_order(wandb_env: FakeProvider) -> N
     assert wandb_env.received[0].headers["accept"] == "text/event-stream"
 
 
+def test_stream_events_that_the_fast_parser_refuses_are_read_as_before(
+    wandb_env: FakeProvider,
+) -> None:
+    def event(content: bytes) -> bytes:
+        return b'data: {"choices": [{"index": 0, "delta": {"content": "' + content + b'"}}]}\n\n'
+
+    body = event(b"caf\xe9") + event(b"\\ud83d") + b"data: [DONE]\n\n"
+    wandb_env.respond(body=body, headers={"content-type": "text/event-stream"})
+    chunks = list(completion(MODEL, MESSAGES, project="t/p", stream=True))
+    # Not UTF-8: U+FFFD, as SSE text is decoded; a lone surrogate escape: what json reads.
+    assert [c["choices"][0]["delta"]["content"] for c in chunks] == ["caf\ufffd", "\ud83d"]
+
+
 # (status, extra headers, expected error type, expected retry_after)
 ERRORS: list[tuple[int, dict[str, str], type[ProviderError], float | None]] = [
     (400, {}, BadRequestError, None),

@@ -454,6 +454,10 @@ def test_any_damaged_openai_stream_maps_or_is_a_provider_error(stream: Any) -> N
         if isinstance(out, ProviderError):
             break
         cost_of_usage(None, out[0].get("usage"), "acme")
+        for c in out[0].get("choices") or []:  # what a caller reads of a chunk it was given
+            delta = c.get("delta", {})
+            assert isinstance(delta, dict)
+            assert delta.get("content") is None or isinstance(delta["content"], str | list)
 
 
 # --- cost_of_usage: a caller's usage object ------------------------------------------------------

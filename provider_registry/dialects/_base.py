@@ -8,7 +8,6 @@ serves, and how that list is paged.
 
 from __future__ import annotations
 
-import codecs
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
@@ -32,9 +31,9 @@ event). The client's one, which every error path uses, scrubs the key out of the
 
 class Decoder(Protocol):
     """Reads a stream's body as it arrives: bytes in, whole events out, each as (event name,
-    its data as text)."""
+    its data as the UTF-8 bytes the body carried)."""
 
-    def feed(self, data: bytes) -> list[tuple[str, str]]:
+    def feed(self, data: bytes) -> list[tuple[str, bytes]]:
         """The events completed by ``data`` (bytes as they arrived, in any split)."""
         ...
 
@@ -42,49 +41,65 @@ class Decoder(Protocol):
 class SSEDecoder:
     r"""Server-sent events (the WHATWG rules a stream of chat chunks needs): lines end in LF,
     CRLF or CR; ``event:`` names an event, ``data:`` lines join with LF, a blank line ends it,
-    a line starting with ``:`` is a comment. Text is UTF-8, split anywhere.
+    a line starting with ``:`` is a comment. Text is UTF-8, split anywhere: it is split into
+    lines as bytes (no byte of a multi-byte character is a CR or LF) and each event's data is
+    handed on undecoded, for the JSON parser to read as it is.
 
     >>> d = SSEDecoder()
     >>> d.feed(b"event: ping\ndata: {}\n"), d.feed(b"\ndata: [DO"), d.feed(b"NE]\r\n\r\n")
-    ([], [('ping', '{}')], [('message', '[DONE]')])
+    ([], [('ping', b'{}')], [('message', b'[DONE]')])
     """
 
-    __slots__ = ("_after_cr", "_data", "_event", "_rest", "_text")
+    __slots__ = ("_after_cr", "_data", "_event", "_rest")
 
     def __init__(self) -> None:
-        self._text = codecs.getincrementaldecoder("utf-8")("replace")
-        self._rest = ""  # the start of a line not yet ended
+        self._rest = b""  # the start of a line not yet ended
         self._after_cr = False  # the last read ended in CR: an LF first in the next is its pair
         self._event = ""
-        self._data: list[str] = []
+        self._data: list[bytes] = []
 
-    def feed(self, data: bytes) -> list[tuple[str, str]]:
-        text = self._text.decode(data)
-        if not text:
+    def feed(self, data: bytes) -> list[tuple[str, bytes]]:
+        if self._after_cr and data[:1] == b"\n":
+            data = data[1:]
+        self._after_cr = data[-1:] == b"\r"
+        if not data:
             return []
-        if self._after_cr and text[0] == "\n":
-            text = text[1:]
-        self._after_cr = text[-1:] == "\r"
-        text = self._rest + text
-        if "\r" in text:
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-        lines = text.split("\n")
+        text = self._rest + data if self._rest else data
+        if b"\r" in text:
+            text = text.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        at = text.rfind(b"\n\n")  # the events this read completes end there
+        end = at + 2 if at >= 0 else 0
+        whole, rest = text[:end], text[end:]
+        events: list[tuple[str, bytes]] = []
+        if whole[:6] == b"data: " and not self._data and not self._event:
+            # Nearly every stream of chunks is only one-line "data: " events: split at once.
+            # It is when the pieces hold no line end of their own: 2 per event, no more.
+            pieces = whole[6:-2].split(b"\n\ndata: ")
+            if whole.count(b"\n") == 2 * len(pieces):
+                events = [("message", piece) for piece in pieces]
+                whole = b""
+        if whole:
+            for line in whole[:-1].split(b"\n"):  # the last LF ends the blank line before it
+                self._line(line, events)
+        lines = rest.split(b"\n")
         self._rest = lines.pop()
-        events = []
         for line in lines:
-            if not line:
-                if self._data:
-                    events.append((self._event or "message", "\n".join(self._data)))
-                self._event, self._data = "", []
-            elif line[0] != ":":
-                field, _, value = line.partition(":")
-                if value[:1] == " ":
-                    value = value[1:]
-                if field == "data":
-                    self._data.append(value)
-                elif field == "event":
-                    self._event = value
+            self._line(line, events)
         return events
+
+    def _line(self, line: bytes, events: list[tuple[str, bytes]]) -> None:
+        if not line:
+            if self._data:
+                events.append((self._event or "message", b"\n".join(self._data)))
+            self._event, self._data = "", []
+        elif line[0] != 58:  # b":" starts a comment
+            field, _, value = line.partition(b":")
+            if value[:1] == b" ":
+                value = value[1:]
+            if field == b"data":
+                self._data.append(value)
+            elif field == b"event":
+                self._event = value.decode("utf-8", "replace")
 
 
 def error_message(payload: object) -> str:
@@ -193,11 +208,13 @@ class Dialect:
         fail = fail or _unscrubbed(provider)
 
         def feed(event: str, data: object) -> list[dict[str, Any]]:
-            chunk = dict(read.mapping(data, ""))
-            error = chunk.get("error", chunk if event == "error" else None)
-            if error is not None:
-                found = read.stream_error(error)
-                raise found if isinstance(found, MalformedReplyError) else fail(chunk)
+            # The parsed JSON is the stream's own: a dict is used as it is, not copied.
+            chunk = data if type(data) is dict else dict(read.mapping(data, ""))
+            if event == "error" or "error" in chunk:
+                error = chunk.get("error", chunk if event == "error" else None)
+                if error is not None:
+                    found = read.stream_error(error)
+                    raise found if isinstance(found, MalformedReplyError) else fail(chunk)
             _check_openai(read, chunk, "delta")
             return [chunk]
 
@@ -221,15 +238,32 @@ class Dialect:
 
 def _check_openai(read: ReplyReader, reply: dict[str, Any], message: str) -> None:
     """What callers and cost() read of an OpenAI-shaped reply or chunk (``message`` is
-    "delta" in a chunk): the choices, each one's message, its content and the usage."""
+    "delta" in a chunk): the choices, each one's message, its content and the usage. It runs
+    on every chunk of a stream, so the shapes JSON gives are let through first; anything else
+    goes to the full check, which names what is wrong."""
     choices = reply.get("choices")
     if message == "message" or choices is not None:  # a chunk may carry only usage
-        for i, choice in enumerate(read.items(choices, "choices")):
-            where = f"choices[{i}]"
-            said = read.mapping(choice, where)
-            if message not in said:  # a legacy completion's choice holds text instead
-                continue
-            content = read.mapping(said[message], f"{where}.{message}").get("content")
-            if content is not None and not isinstance(content, str | list):
-                raise read.fail(f"{where}.{message}.content", f"is {describe(content)}, not text")
-    read.usage(reply.get("usage"))
+        if type(choices) is not list:
+            choices = read.items(choices, "choices")
+        for choice in choices:
+            said = choice.get(message) if type(choice) is dict else None
+            if type(said) is dict:
+                content = said.get("content")
+                if content is None or type(content) is str:
+                    continue
+            _check_choices(read, choices, message)
+            break
+    usage = reply.get("usage")
+    if usage is not None:
+        read.usage(usage)
+
+
+def _check_choices(read: ReplyReader, choices: list[Any], message: str) -> None:
+    for i, choice in enumerate(choices):
+        where = f"choices[{i}]"
+        said = read.mapping(choice, where)
+        if message not in said:  # a legacy completion's choice holds text instead
+            continue
+        content = read.mapping(said[message], f"{where}.{message}").get("content")
+        if content is not None and not isinstance(content, str | list):
+            raise read.fail(f"{where}.{message}.content", f"is {describe(content)}, not text")

@@ -509,7 +509,7 @@ def _botocore(what: str) -> Any:
 
 class EventStreamDecoder:
     """AWS event-stream framing (``application/vnd.amazon.eventstream``), read by botocore's
-    parser: each message as (its ``:event-type``, its payload as text). An ``exception`` or
+    parser: each message as (its ``:event-type``, its payload). An ``exception`` or
     ``error`` message becomes an ``error`` event whose data holds the provider's message; a
     frame that fails its checks (a CRC, a length) becomes an event whose data is not JSON, which
     the client reports as a malformed stream."""
@@ -519,33 +519,33 @@ class EventStreamDecoder:
         self._buffer = botocore.eventstream.EventStreamBuffer()
         self._errors = (botocore.eventstream.ParserError,)
 
-    def feed(self, data: bytes) -> list[tuple[str, str]]:
+    def feed(self, data: bytes) -> list[tuple[str, bytes]]:
         self._buffer.add_data(data)
-        events: list[tuple[str, str]] = []
+        events: list[tuple[str, bytes]] = []
         try:
             for message in self._buffer:
                 events.append(_event(message.headers, message.payload))
         except self._errors:
-            events.append(("error", "malformed event-stream frame"))
+            events.append(("error", b"malformed event-stream frame"))
         return events
 
 
-def _event(headers: Mapping[str, Any], payload: bytes) -> tuple[str, str]:
-    text = payload.decode("utf-8", "replace")
+def _event(headers: Mapping[str, Any], payload: bytes) -> tuple[str, bytes]:
     kind = headers.get(":message-type")
     if kind == "exception":
         name = str(headers.get(":exception-type", "exception"))
+        text = payload.decode("utf-8", "replace")
         try:
             body = json.loads(text)
         except ValueError:
             body = {"message": text}
         message = body.get("message") if isinstance(body, dict) else None
-        return "error", json.dumps({"type": name, "message": message or name})
+        return "error", json.dumps({"type": name, "message": message or name}).encode()
     if kind == "error":
         code = str(headers.get(":error-code", "error"))
         message = str(headers.get(":error-message", "") or code)
-        return "error", json.dumps({"type": code, "message": message})
-    return str(headers.get(":event-type", "")), text
+        return "error", json.dumps({"type": code, "message": message}).encode()
+    return str(headers.get(":event-type", "")), payload
 
 
 class BedrockDialect(Dialect):
