@@ -58,6 +58,7 @@ from ._errors import (
     ProviderError,
     QuotaExceededError,
     RateLimitError,
+    RegistryError,
     ServerError,
 )
 from ._pricing import cost_of_usage, now_utc
@@ -575,23 +576,27 @@ def _reply(res: Resolution, response: httpx.Response, sent: datetime.datetime | 
     return reply
 
 
-def _translator(res: Resolution) -> Callable[[tuple[str, bytes]], list[dict[str, Any]] | None]:
-    """Turns one stream event into OpenAI-shaped chunks; None at the end of the stream."""
+def _translator(res: Resolution) -> Callable[[list[tuple[str, bytes]], list[dict[str, Any]]], bool]:
+    """Turns the events one read of a stream completed into OpenAI-shaped chunks, added to
+    ``out``; True when the stream's end came among them. An event that fails raises, with the
+    chunks of the events before it in ``out``. (A read holds many events: one call for them
+    all, since this runs for every chunk.)"""
     translate = DIALECTS[res.provider.api.dialect].chunks(
         res.provider_id, lambda payload: _provider_error(res, payload)
     )
 
-    def handle(item: tuple[str, bytes]) -> list[dict[str, Any]] | None:
-        event, data = item
-        if data == b"[DONE]":
-            return None
-        try:  # _json's first try, here: this runs for every chunk
-            parsed = from_json(data)
-        except ValueError:
-            parsed = _json(data, replace=True)
-        if parsed is _NOT_JSON:
-            raise MalformedReplyError(res.provider_id, "malformed stream: an event is not JSON")
-        return translate(event, parsed)
+    def handle(events: list[tuple[str, bytes]], out: list[dict[str, Any]]) -> bool:
+        for event, data in events:
+            if data == b"[DONE]":
+                return True
+            try:  # _json's first try, here
+                parsed = from_json(data)
+            except ValueError:
+                parsed = _json(data, replace=True)
+            if parsed is _NOT_JSON:
+                raise MalformedReplyError(res.provider_id, "malformed stream: an event is not JSON")
+            out += translate(event, parsed)
+        return False
 
     return handle
 
@@ -615,16 +620,24 @@ class _Priced:
     usage: dict[str, Any] | None
     """The usage the stream reported (OpenAI shape), once it is exhausted; None before, or
     when the provider sent none."""
-    cost: Decimal | None
-    """Decimal USD for :attr:`usage`, once the stream is exhausted; None before, when no
-    usage came, or when the model has no price."""
 
     def __init__(self, res: Resolution, sent: datetime.datetime | None) -> None:
         self.resolution = res
         self.usage = None
-        self.cost = None
         self._seen: dict[str, Any] | None = None
         self._sent = sent
+        self._cost: tuple[Decimal | None] | None = None  # worked out when first read
+
+    @property
+    def cost(self) -> Decimal | None:
+        """Decimal USD for :attr:`usage`, once the stream is exhausted; None before, when no
+        usage came, or when the model has no price."""
+        if self.usage is None:
+            return None
+        if self._cost is None:
+            res = self.resolution
+            self._cost = (cost_of_usage(res.prices, self.usage, res.provider_id, self._sent),)
+        return self._cost[0]
 
     def _see(self, usage: object) -> None:
         """Keeps a chunk's usage (the iterators look for one in each chunk before calling)."""
@@ -632,9 +645,7 @@ class _Priced:
             self._seen = usage
 
     def _finish(self) -> None:
-        res = self.resolution
         self.usage = self._seen
-        self.cost = cost_of_usage(res.prices, self._seen, res.provider_id, self._sent)
 
 
 class Stream(_Priced, Iterator[dict[str, Any]]):
@@ -717,17 +728,24 @@ def _stream(
     if response is None:
         response = _send(client, request, res, retry, stream=True)
     try:
-        events = 0
+        started = False
         body = response.iter_bytes()
         for data in body:
-            for item in decoder.feed(data):
-                events += 1
-                chunks = handle(item)
-                if chunks is None:
-                    _drain(body)
-                    return
-                yield from chunks
-        if not events:
+            events = decoder.feed(data)
+            if not events:
+                continue
+            started = True
+            chunks: list[dict[str, Any]] = []
+            try:
+                ended = handle(events, chunks)
+            except RegistryError:
+                yield from chunks  # the chunks before the event that failed, then its error
+                raise
+            yield from chunks
+            if ended:
+                _drain(body)
+                return
+        if not started:
             raise _no_events(res, response)
     except httpx.TransportError as exc:
         raise _connection_error(res, exc) from None
@@ -768,18 +786,26 @@ async def _astream(
     if response is None:
         response = await _asend(client, request, res, retry, stream=True)
     try:
-        events = 0
+        started = False
         body = response.aiter_bytes()
         async for data in body:
-            for item in decoder.feed(data):
-                events += 1
-                chunks = handle(item)
-                if chunks is None:
-                    await _adrain(body)
-                    return
-                for chunk in chunks:
+            events = decoder.feed(data)
+            if not events:
+                continue
+            started = True
+            chunks: list[dict[str, Any]] = []
+            try:
+                ended = handle(events, chunks)
+            except RegistryError:
+                for chunk in chunks:  # as in _stream
                     yield chunk
-        if not events:
+                raise
+            for chunk in chunks:
+                yield chunk
+            if ended:
+                await _adrain(body)
+                return
+        if not started:
             raise _no_events(res, response)
     except httpx.TransportError as exc:
         raise _connection_error(res, exc) from None

@@ -4,6 +4,7 @@ retries, streaming, async, the OpenAI SDK, and that the key never shows."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
 import time
@@ -124,6 +125,27 @@ def test_stream_events_that_the_fast_parser_refuses_are_read_as_before(
     chunks = list(completion(MODEL, MESSAGES, project="t/p", stream=True))
     # Not UTF-8: U+FFFD, as SSE text is decoded; a lone surrogate escape: what json reads.
     assert [c["choices"][0]["delta"]["content"] for c in chunks] == ["caf\ufffd", "\ud83d"]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_an_error_event_mid_stream_comes_after_the_chunks_before_it(
+    wandb_env: FakeProvider, mode: str
+) -> None:
+    error = {"error": {"message": "the model overloaded", "type": "server_error"}}
+    events = [(None, json.dumps(c)) for c in STREAM_CHUNKS[:2]] + [(None, json.dumps(error))]
+    wandb_env.respond(sse=events)  # one body, read at once: the chunks and the error together
+    got: list[dict[str, Any]] = []
+
+    async def read_async() -> None:
+        async for chunk in await acompletion(MODEL, MESSAGES, project="t/p", stream=True):
+            got.append(chunk)
+
+    def read_sync() -> None:
+        got.extend(completion(MODEL, MESSAGES, project="t/p", stream=True))
+
+    with pytest.raises(ProviderError, match="the model overloaded"):
+        read_sync() if mode == "sync" else asyncio.run(read_async())
+    assert got == STREAM_CHUNKS[:2]
 
 
 # (status, extra headers, expected error type, expected retry_after)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from .._errors import InvalidRequestError, MalformedReplyError, ProviderError
 from .._replies import ReplyReader, describe
@@ -208,6 +208,8 @@ class Dialect:
         fail = fail or _unscrubbed(provider)
 
         def feed(event: str, data: object) -> list[dict[str, Any]]:
+            if _plain_chunk(data, event):
+                return [data]
             # The parsed JSON is the stream's own: a dict is used as it is, not copied.
             chunk = data if type(data) is dict else dict(read.mapping(data, ""))
             if event == "error" or "error" in chunk:
@@ -238,32 +240,34 @@ class Dialect:
 
 def _check_openai(read: ReplyReader, reply: dict[str, Any], message: str) -> None:
     """What callers and cost() read of an OpenAI-shaped reply or chunk (``message`` is
-    "delta" in a chunk): the choices, each one's message, its content and the usage. It runs
-    on every chunk of a stream, so the shapes JSON gives are let through first; anything else
-    goes to the full check, which names what is wrong."""
+    "delta" in a chunk): the choices, each one's message, its content and the usage."""
     choices = reply.get("choices")
     if message == "message" or choices is not None:  # a chunk may carry only usage
-        if type(choices) is not list:
-            choices = read.items(choices, "choices")
-        for choice in choices:
-            said = choice.get(message) if type(choice) is dict else None
-            if type(said) is dict:
-                content = said.get("content")
-                if content is None or type(content) is str:
-                    continue
-            _check_choices(read, choices, message)
-            break
-    usage = reply.get("usage")
-    if usage is not None:
-        read.usage(usage)
+        for i, choice in enumerate(read.items(choices, "choices")):
+            where = f"choices[{i}]"
+            said = read.mapping(choice, where)
+            if message not in said:  # a legacy completion's choice holds text instead
+                continue
+            content = read.mapping(said[message], f"{where}.{message}").get("content")
+            if content is not None and not isinstance(content, str | list):
+                raise read.fail(f"{where}.{message}.content", f"is {describe(content)}, not text")
+    read.usage(reply.get("usage"))
 
 
-def _check_choices(read: ReplyReader, choices: list[Any], message: str) -> None:
-    for i, choice in enumerate(choices):
-        where = f"choices[{i}]"
-        said = read.mapping(choice, where)
-        if message not in said:  # a legacy completion's choice holds text instead
-            continue
-        content = read.mapping(said[message], f"{where}.{message}").get("content")
-        if content is not None and not isinstance(content, str | list):
-            raise read.fail(f"{where}.{message}.content", f"is {describe(content)}, not text")
+def _plain_chunk(data: object, event: str) -> TypeGuard[dict[str, Any]]:
+    """Whether an event is a chunk of the plainest shape, one that _check_openai would pass:
+    an object, no error, no usage, each choice an object with a delta object whose content is
+    text or null. Nearly every chunk of a stream is one, and this runs for each."""
+    if type(data) is not dict or event == "error" or "error" in data or "usage" in data:
+        return False
+    choices = data.get("choices")
+    if type(choices) is not list:
+        return False
+    for choice in choices:
+        delta = choice.get("delta") if type(choice) is dict else None
+        if type(delta) is not dict:
+            return False
+        content = delta.get("content")
+        if content is not None and type(content) is not str:
+            return False
+    return True
