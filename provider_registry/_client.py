@@ -36,7 +36,6 @@ import weakref
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
-    Callable,
     Generator,
     Iterable,
     Iterator,
@@ -47,7 +46,6 @@ from decimal import Decimal
 from typing import Any, Literal, NamedTuple, TypeVar, overload
 
 import httpx
-from pydantic_core import from_json
 
 from ._errors import (
     AuthenticationError,
@@ -63,10 +61,11 @@ from ._errors import (
 )
 from ._pricing import cost_of_usage, now_utc
 from ._registry import Registry
+from ._replies import NOT_JSON, parse_json
 from ._request import build_request, origin_of
 from ._resolver import Resolution, resolve_split
 from ._secrets import redact_headers, redact_url, scrub_all
-from .dialects import DIALECTS, error_message
+from .dialects import DIALECTS, Reader, error_message
 
 __all__ = ["AsyncStream", "Attempt", "Reply", "Retry", "Stream", "acompletion", "completion"]
 
@@ -535,27 +534,6 @@ async def _asend(
         attempt += 1
 
 
-_NOT_JSON = object()
-
-
-def _json(data: bytes, *, replace: bool = False) -> Any:
-    """Parsed JSON, or _NOT_JSON (so no decoding error is left in an exception's context).
-
-    pydantic-core's parser reads the bytes as they came, without decoding them first: about
-    twice as fast as the standard library's on a stream's chunk. What it refuses goes to the
-    standard library's, which also reads a lone surrogate escape and a reply in UTF-16 or
-    UTF-32; with ``replace``, bytes that are not UTF-8 read as U+FFFD there, as a stream's text
-    does (a reply's are refused)."""
-    try:
-        return from_json(data)
-    except ValueError:
-        pass
-    try:
-        return json.loads(data.decode("utf-8", "replace") if replace else data)
-    except (ValueError, RecursionError):  # RecursionError: nested past what json can parse
-        return _NOT_JSON
-
-
 def _sent_at(res: Resolution) -> datetime.datetime | None:
     """The instant a call is made, for a model whose price depends on the hour (its windows);
     None otherwise, which prices it at the current prices without reading the clock. A reply or
@@ -566,8 +544,8 @@ def _sent_at(res: Resolution) -> datetime.datetime | None:
 
 
 def _reply(res: Resolution, response: httpx.Response, sent: datetime.datetime | None) -> Reply:
-    data = _json(response.content)
-    if data is _NOT_JSON:
+    data = parse_json(response.content)
+    if data is NOT_JSON:
         message = "malformed reply: not JSON"
         raise MalformedReplyError(res.provider_id, message, status_code=response.status_code)
     reply = Reply(DIALECTS[res.provider.api.dialect].reply(data, res.provider_id))
@@ -576,29 +554,10 @@ def _reply(res: Resolution, response: httpx.Response, sent: datetime.datetime | 
     return reply
 
 
-def _translator(res: Resolution) -> Callable[[list[tuple[str, bytes]], list[dict[str, Any]]], bool]:
-    """Turns the events one read of a stream completed into OpenAI-shaped chunks, added to
-    ``out``; True when the stream's end came among them. An event that fails raises, with the
-    chunks of the events before it in ``out``. (A read holds many events: one call for them
-    all, since this runs for every chunk.)"""
-    translate = DIALECTS[res.provider.api.dialect].chunks(
+def _reader(res: Resolution) -> Reader:
+    return DIALECTS[res.provider.api.dialect].reader(
         res.provider_id, lambda payload: _provider_error(res, payload)
     )
-
-    def handle(events: list[tuple[str, bytes]], out: list[dict[str, Any]]) -> bool:
-        for event, data in events:
-            if data == b"[DONE]":
-                return True
-            try:  # _json's first try, here
-                parsed = from_json(data)
-            except ValueError:
-                parsed = _json(data, replace=True)
-            if parsed is _NOT_JSON:
-                raise MalformedReplyError(res.provider_id, "malformed stream: an event is not JSON")
-            out += translate(event, parsed)
-        return False
-
-    return handle
 
 
 def _no_events(res: Resolution, response: httpx.Response) -> MalformedReplyError:
@@ -654,22 +613,30 @@ class Stream(_Priced, Iterator[dict[str, Any]]):
 
     def __init__(
         self,
-        chunks: Generator[dict[str, Any], None, None],
+        batches: Generator[list[dict[str, Any]], None, None],
         res: Resolution,
         sent: datetime.datetime | None = None,
     ) -> None:
         super().__init__(res, sent)
-        self._chunks = chunks
+        self._batches = batches
+        self._batch: list[dict[str, Any]] = []
+        self._at = 0
 
     def __iter__(self) -> Stream:
         return self
 
     def __next__(self) -> dict[str, Any]:
-        try:
-            chunk = next(self._chunks)
-        except StopIteration:
-            self._finish()
-            raise
+        # The chunks come a read of the body at a time; this runs for each, so it is one call.
+        batch, at = self._batch, self._at
+        while at == len(batch):  # a read may complete no chunk
+            try:
+                batch = self._batch = next(self._batches)
+            except StopIteration:
+                self._finish()
+                raise
+            at = 0
+        self._at = at + 1
+        chunk = batch[at]
         if "usage" in chunk:
             self._see(chunk["usage"])
         return chunk
@@ -677,7 +644,8 @@ class Stream(_Priced, Iterator[dict[str, Any]]):
     def close(self) -> None:
         """Stop reading; the response is closed (its connection, not read to its end, is not
         reused)."""
-        self._chunks.close()
+        self._batch, self._at = [], 0  # nor are the chunks read but not yet handed out
+        self._batches.close()
 
 
 class AsyncStream(_Priced, AsyncIterator[dict[str, Any]]):
@@ -685,22 +653,29 @@ class AsyncStream(_Priced, AsyncIterator[dict[str, Any]]):
 
     def __init__(
         self,
-        chunks: AsyncGenerator[dict[str, Any], None],
+        batches: AsyncGenerator[list[dict[str, Any]], None],
         res: Resolution,
         sent: datetime.datetime | None = None,
     ) -> None:
         super().__init__(res, sent)
-        self._chunks = chunks
+        self._batches = batches
+        self._batch: list[dict[str, Any]] = []
+        self._at = 0
 
     def __aiter__(self) -> AsyncStream:
         return self
 
     async def __anext__(self) -> dict[str, Any]:
-        try:
-            chunk = await self._chunks.__anext__()
-        except StopAsyncIteration:
-            self._finish()
-            raise
+        batch, at = self._batch, self._at  # as in Stream.__next__
+        while at == len(batch):
+            try:
+                batch = self._batch = await self._batches.__anext__()
+            except StopAsyncIteration:
+                self._finish()
+                raise
+            at = 0
+        self._at = at + 1
+        chunk = batch[at]
         if "usage" in chunk:
             self._see(chunk["usage"])
         return chunk
@@ -708,7 +683,8 @@ class AsyncStream(_Priced, AsyncIterator[dict[str, Any]]):
     async def aclose(self) -> None:
         """Stop reading; the response is closed (its connection, not read to its end, is not
         reused)."""
-        await self._chunks.aclose()
+        self._batch, self._at = [], 0
+        await self._batches.aclose()
 
 
 _DRAIN_LIMIT = 64 * 1024
@@ -722,9 +698,10 @@ def _stream(
     res: Resolution,
     retry: Retry,
     response: httpx.Response | None = None,
-) -> Generator[dict[str, Any], None, None]:
-    """The chunks of a stream; ``response`` when the fallback chain has it already."""
-    decoder, handle = DIALECTS[res.provider.api.dialect].decoder(), _translator(res)
+) -> Generator[list[dict[str, Any]], None, None]:
+    """The chunks of a stream, a list for each read of its body (Stream hands them out one by
+    one); ``response`` when the fallback chain has it already."""
+    decoder, read = DIALECTS[res.provider.api.dialect].decoder(), _reader(res)
     if response is None:
         response = _send(client, request, res, retry, stream=True)
     try:
@@ -737,11 +714,11 @@ def _stream(
             started = True
             chunks: list[dict[str, Any]] = []
             try:
-                ended = handle(events, chunks)
+                ended = read(events, chunks)
             except RegistryError:
-                yield from chunks  # the chunks before the event that failed, then its error
+                yield chunks  # the chunks before the event that failed, then its error
                 raise
-            yield from chunks
+            yield chunks
             if ended:
                 _drain(body)
                 return
@@ -779,8 +756,8 @@ async def _astream(
     res: Resolution,
     retry: Retry,
     response: httpx.Response | None = None,
-) -> AsyncGenerator[dict[str, Any], None]:
-    decoder, handle = DIALECTS[res.provider.api.dialect].decoder(), _translator(res)
+) -> AsyncGenerator[list[dict[str, Any]], None]:
+    decoder, read = DIALECTS[res.provider.api.dialect].decoder(), _reader(res)
     if client is None:  # the loop's shared client, known only once the stream runs in it
         client = await _shared.async_client()
     if response is None:
@@ -795,13 +772,11 @@ async def _astream(
             started = True
             chunks: list[dict[str, Any]] = []
             try:
-                ended = handle(events, chunks)
+                ended = read(events, chunks)
             except RegistryError:
-                for chunk in chunks:  # as in _stream
-                    yield chunk
+                yield chunks  # as in _stream
                 raise
-            for chunk in chunks:
-                yield chunk
+            yield chunks
             if ended:
                 await _adrain(body)
                 return

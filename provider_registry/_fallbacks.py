@@ -294,7 +294,7 @@ def _stream(
     drop_params: bool,
     timeout: float | httpx.Timeout,
     policy: c.Retry,
-) -> Generator[dict[str, Any], None, None]:
+) -> Generator[list[dict[str, Any]], None, None]:
     for res, body in run.chain:
         request = run.request(res, body, messages, True, drop_params)
         if request is None:
@@ -362,7 +362,7 @@ async def _astream(
     drop_params: bool,
     timeout: float | httpx.Timeout,
     policy: c.Retry,
-) -> AsyncGenerator[dict[str, Any], None]:
+) -> AsyncGenerator[list[dict[str, Any]], None]:
     http = await c._shared.async_client() if client is None else client
     for res, body in run.chain:
         request = run.request(res, body, messages, True, drop_params)
@@ -378,11 +378,11 @@ async def _astream(
         stream = box[0]
         stream.resolution, stream._sent = res, sent
         stream.attempts = run.served(res, response.status_code)
-        chunks = c._astream(http, request, res, policy, response)
+        batches = c._astream(http, request, res, policy, response)
         try:
-            async for chunk in chunks:
-                yield chunk
+            async for batch in batches:
+                yield batch
         finally:
-            await chunks.aclose()
+            await batches.aclose()
         return
     run.give_up()

@@ -127,12 +127,21 @@ def test_stream_events_that_the_fast_parser_refuses_are_read_as_before(
     assert [c["choices"][0]["delta"]["content"] for c in chunks] == ["caf\ufffd", "\ud83d"]
 
 
+OVERLOADED = {"message": "the model overloaded", "type": "server_error"}
+# An error in place of a chunk, beside a chunk's fields, or as the event's name: each raises.
+ERROR_EVENTS = [
+    (None, {"error": OVERLOADED}),
+    (None, {**STREAM_CHUNKS[1], "error": OVERLOADED}),
+    ("error", {**STREAM_CHUNKS[1], **OVERLOADED}),
+]
+
+
 @pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize(("name", "error"), ERROR_EVENTS)
 def test_an_error_event_mid_stream_comes_after_the_chunks_before_it(
-    wandb_env: FakeProvider, mode: str
+    wandb_env: FakeProvider, mode: str, name: str | None, error: dict[str, Any]
 ) -> None:
-    error = {"error": {"message": "the model overloaded", "type": "server_error"}}
-    events = [(None, json.dumps(c)) for c in STREAM_CHUNKS[:2]] + [(None, json.dumps(error))]
+    events = [(None, json.dumps(c)) for c in STREAM_CHUNKS[:2]] + [(name, json.dumps(error))]
     wandb_env.respond(sse=events)  # one body, read at once: the chunks and the error together
     got: list[dict[str, Any]] = []
 

@@ -448,13 +448,16 @@ def test_any_damaged_anthropic_stream_maps_or_is_a_provider_error(stream: Any) -
 
 @given(stream=damaged([STREAM_CHUNKS[1], {**STREAM_CHUNKS[3], "usage": USAGE}]))
 def test_any_damaged_openai_stream_maps_or_is_a_provider_error(stream: Any) -> None:
-    feed = DIALECTS["openai"].chunks("acme")
+    read = DIALECTS["openai"].reader("acme")  # as the client reads: its fast path included
     for item in stream if isinstance(stream, list) else [stream]:
-        out = _outcome(lambda item=item: feed("x", item))
+        chunks: list[dict[str, Any]] = []
+        event = ("message", json.dumps(item).encode())
+        out = _outcome(lambda event=event, chunks=chunks: read([event], chunks))
         if isinstance(out, ProviderError):
             break
-        cost_of_usage(None, out[0].get("usage"), "acme")
-        for c in out[0].get("choices") or []:  # what a caller reads of a chunk it was given
+        assert chunks == [item]  # an OpenAI chunk is passed on as it came
+        cost_of_usage(None, item.get("usage"), "acme")
+        for c in item.get("choices") or []:  # what a caller reads of a chunk it was given
             delta = c.get("delta", {})
             assert isinstance(delta, dict)
             assert delta.get("content") is None or isinstance(delta["content"], str | list)

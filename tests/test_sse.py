@@ -8,7 +8,7 @@ import json
 import hypothesis.strategies as st
 from hypothesis import given
 
-from provider_registry._client import _NOT_JSON, _json
+from provider_registry._replies import NOT_JSON, parse_json
 from provider_registry.dialects import SSEDecoder
 
 # Text a body can carry: no line ends inside a line, and no lone surrogates (not UTF-8; older
@@ -87,14 +87,14 @@ def test_the_fast_parser_reads_json_as_the_standard_library_does(text: str) -> N
     try:
         expected = json.loads(text)
     except ValueError:
-        expected = _NOT_JSON
-    got = _json(text.encode())
+        expected = NOT_JSON
+    got = parse_json(text.encode())
     # dumps compares what a caller sees: 1 and 1.0 differ, NaN equals NaN
     assert json.dumps(got, default=repr) == json.dumps(expected, default=repr)
 
 
 def test_what_the_fast_parser_refuses_the_standard_library_still_reads() -> None:
-    assert _json(b'"\\ud83d"') == "\ud83d"  # a lone surrogate escape
-    assert _json('{"a": "é"}'.encode("utf-16")) == {"a": "é"}  # a reply in UTF-16
-    assert _json(b'"caf\xe9"') is _NOT_JSON  # not UTF-8: refused in a reply...
-    assert _json(b'"caf\xe9"', replace=True) == "caf\ufffd"  # ...read as U+FFFD in a stream
+    assert parse_json(b'"\\ud83d"') == "\ud83d"  # a lone surrogate escape
+    assert parse_json('{"a": "é"}'.encode("utf-16")) == {"a": "é"}  # a reply in UTF-16
+    assert parse_json(b'"caf\xe9"') is NOT_JSON  # not UTF-8: refused in a reply...
+    assert parse_json(b'"caf\xe9"', replace=True) == "caf\ufffd"  # ...read as U+FFFD in a stream

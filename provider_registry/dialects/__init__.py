@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._anthropic import AnthropicDialect
-from ._base import Chunks, Decoder, Dialect, Fail, SSEDecoder, error_message
+from ._base import Chunks, Decoder, Dialect, Fail, Reader, SSEDecoder, error_message
 from ._bedrock import BedrockDialect
 from ._gemini import GeminiDialect
 
@@ -24,6 +24,7 @@ __all__ = [
     "Decoder",
     "Dialect",
     "Fail",
+    "Reader",
     "SSEDecoder",
     "asks_stream_usage",
     "error_message",

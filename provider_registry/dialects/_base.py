@@ -10,20 +10,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic_core import from_json
 
 from .._errors import InvalidRequestError, MalformedReplyError, ProviderError
-from .._replies import ReplyReader, describe
+from .._replies import NOT_JSON, ReplyReader, describe, parse_json
 
 if TYPE_CHECKING:
     import httpx
 
     from .._resolver import Resolution
 
-__all__ = ["Chunks", "Decoder", "Dialect", "Fail", "SSEDecoder", "error_message"]
+__all__ = ["Chunks", "Decoder", "Dialect", "Fail", "Reader", "SSEDecoder", "error_message"]
 
 Chunks = Callable[[str, object], list[dict[str, Any]]]
 """Turns one stream event (its name and parsed JSON data) into OpenAI-shaped chunks."""
+Reader = Callable[[list[tuple[str, bytes]], list[dict[str, Any]]], bool]
+"""Reads the events one read of a stream's body completed (each its name and its data as
+bytes) and adds their OpenAI-shaped chunks to the list; True when the stream's end (``data:
+[DONE]``) came among them. An event that fails raises, with the chunks of the events before it
+in the list."""
+_TEXT_OR_NULL = (str, type(None))
 Fail = Callable[[object], ProviderError]
 """Makes the error for an error payload the provider sent (an error body, a stream's error
 event). The client's one, which every error path uses, scrubs the key out of the message."""
@@ -208,8 +216,6 @@ class Dialect:
         fail = fail or _unscrubbed(provider)
 
         def feed(event: str, data: object) -> list[dict[str, Any]]:
-            if _plain_chunk(data, event):
-                return [data]
             # The parsed JSON is the stream's own: a dict is used as it is, not copied.
             chunk = data if type(data) is dict else dict(read.mapping(data, ""))
             if event == "error" or "error" in chunk:
@@ -221,6 +227,59 @@ class Dialect:
             return [chunk]
 
         return feed
+
+    def reader(self, provider: str, fail: Fail | None = None) -> Reader:
+        """What the client reads a stream's events with: the JSON of each, turned into chunks
+        by :meth:`chunks`. Where the events are OpenAI chunks already (a dialect that keeps
+        this class's ``chunks``), a chunk of the plainest shape, nearly every one, is let
+        through by one test first: it runs for every chunk, so it is written out here rather
+        than called."""
+        translate = self.chunks(provider, fail)
+
+        def not_json() -> MalformedReplyError:
+            return MalformedReplyError(provider, "malformed stream: an event is not JSON")
+
+        def read(events: list[tuple[str, bytes]], out: list[dict[str, Any]]) -> bool:
+            for event, data in events:
+                if data == b"[DONE]":
+                    return True
+                parsed = parse_json(data, replace=True)
+                if parsed is NOT_JSON:
+                    raise not_json()
+                out += translate(event, parsed)
+            return False
+
+        def read_openai(events: list[tuple[str, bytes]], out: list[dict[str, Any]]) -> bool:
+            for event, data in events:
+                if data == b"[DONE]":
+                    return True
+                try:  # parse_json's first try
+                    parsed = from_json(data)
+                except ValueError:
+                    parsed = NOT_JSON
+                if parsed is NOT_JSON:  # raised out of the handler: no parser error in its chain
+                    parsed = parse_json(data, replace=True)
+                    if parsed is NOT_JSON:
+                        raise not_json()
+                # One choice, its delta an object whose content is text or null, and no error
+                # or usage: what _check_openai would pass, and what feed() would return.
+                if (
+                    type(parsed) is dict
+                    and event != "error"
+                    and "error" not in parsed
+                    and "usage" not in parsed
+                    and type(choices := parsed.get("choices")) is list
+                    and len(choices) == 1
+                    and type(choice := choices[0]) is dict
+                    and type(delta := choice.get("delta")) is dict
+                    and type(delta.get("content")) in _TEXT_OR_NULL
+                ):
+                    out.append(parsed)
+                else:
+                    out += translate(event, parsed)
+            return False
+
+        return read_openai if type(self).chunks is Dialect.chunks else read
 
     def models_query(self, cursor: str | None) -> dict[str, str]:
         """The query for the page of the model list after ``cursor`` (None: the first page)."""
@@ -252,22 +311,3 @@ def _check_openai(read: ReplyReader, reply: dict[str, Any], message: str) -> Non
             if content is not None and not isinstance(content, str | list):
                 raise read.fail(f"{where}.{message}.content", f"is {describe(content)}, not text")
     read.usage(reply.get("usage"))
-
-
-def _plain_chunk(data: object, event: str) -> TypeGuard[dict[str, Any]]:
-    """Whether an event is a chunk of the plainest shape, one that _check_openai would pass:
-    an object, no error, no usage, each choice an object with a delta object whose content is
-    text or null. Nearly every chunk of a stream is one, and this runs for each."""
-    if type(data) is not dict or event == "error" or "error" in data or "usage" in data:
-        return False
-    choices = data.get("choices")
-    if type(choices) is not list:
-        return False
-    for choice in choices:
-        delta = choice.get("delta") if type(choice) is dict else None
-        if type(delta) is not dict:
-            return False
-        content = delta.get("content")
-        if content is not None and type(content) is not str:
-            return False
-    return True
