@@ -58,6 +58,13 @@ def test_an_event_the_body_does_not_end_is_not_given() -> None:
     assert decoder.feed(b"data: {}\n\ndata: half") == [("message", b"{}")]
 
 
+def test_an_empty_read_between_a_cr_and_its_lf() -> None:
+    # Found by the property above: the empty read must not forget the CR before it.
+    body = b"data: 0\r\n\r\nevent: error\r\ndata: \r\n\r\n"
+    cut = body.index(b"error") + len(b"error\r")
+    assert _read(body, [cut, cut]) == [("message", b"0"), ("error", b"")]
+
+
 def test_utf8_split_inside_a_character() -> None:
     body = 'data: "é✓"\n\n'.encode()
     assert _read(body, [8, 9, 10, 11]) == [("message", '"é✓"'.encode())]

@@ -31,10 +31,10 @@ Reader = Callable[[list[tuple[str, bytes]], list[dict[str, Any]]], bool]
 bytes) and adds their OpenAI-shaped chunks to the list; True when the stream's end (``data:
 [DONE]``) came among them. An event that fails raises, with the chunks of the events before it
 in the list."""
-_TEXT_OR_NULL = (str, type(None))
 Fail = Callable[[object], ProviderError]
 """Makes the error for an error payload the provider sent (an error body, a stream's error
 event). The client's one, which every error path uses, scrubs the key out of the message."""
+_TEXT_OR_NULL = (str, type(None))
 
 
 class Decoder(Protocol):
@@ -67,6 +67,8 @@ class SSEDecoder:
         self._data: list[bytes] = []
 
     def feed(self, data: bytes) -> list[tuple[str, bytes]]:
+        if not data:  # an empty read leaves the CR before it unpaired with the LF after it
+            return []
         if self._after_cr and data[:1] == b"\n":
             data = data[1:]
         self._after_cr = data[-1:] == b"\r"
@@ -81,7 +83,7 @@ class SSEDecoder:
         events: list[tuple[str, bytes]] = []
         if whole[:6] == b"data: " and not self._data and not self._event:
             # Nearly every stream of chunks is only one-line "data: " events: split at once.
-            # It is when the pieces hold no line end of their own: 2 per event, no more.
+            # That split is right when no piece holds a line end: 2 per event, no more.
             pieces = whole[6:-2].split(b"\n\ndata: ")
             if whole.count(b"\n") == 2 * len(pieces):
                 events = [("message", piece) for piece in pieces]
