@@ -8,6 +8,7 @@ Everything that can be refused is refused here, before any byte goes on the netw
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from collections.abc import Mapping
@@ -119,9 +120,16 @@ def build_request(
         headers["accept"] = dialect.stream_accept
     query, fields = _add_credentials(res, headers)
     out.update(fields)
-    url = res.api_base + dialect.path(res, stream)
+    url = _http_url(res.api_base + dialect.path(res, stream))
     request = httpx.Request("POST", url, params=query or None, headers=headers, json=out)
     return dialect.sign(request, res)
+
+
+@functools.lru_cache(maxsize=1024)  # a gateway sends to the same few URLs again and again
+def _http_url(url: str) -> httpx.URL:
+    """``url`` parsed by httpx once: its parse costs more than the rest of a request's
+    construction, and an httpx.URL is immutable (a request built on it copies it)."""
+    return httpx.URL(url)
 
 
 def _with_usage(options: object) -> object:

@@ -421,6 +421,26 @@ def test_any_api_base_is_a_request_or_a_registry_error(builtin: Registry, api_ba
     assert request.url.host
 
 
+LOOPBACK_BASES = st.tuples(
+    st.sampled_from(["127.0.0.1", "localhost"]),
+    st.integers(1, 65535),
+    st.sampled_from(["/v1", "/v1/", "/a/b", ""]),
+)
+
+
+@given(st.lists(LOOPBACK_BASES, min_size=1, max_size=6))
+def test_each_request_goes_to_its_own_api_base(
+    builtin: Registry, bases: list[tuple[str, int, str]]
+) -> None:
+    # Request URLs are parsed once per text and remembered: bases met in any order, again and
+    # again, each still gets requests at its own URL.
+    for host, port, path in [*bases, *reversed(bases)]:
+        api_base = f"http://{host}:{port}{path}"
+        res = resolve(WANDB, registry=builtin, api_base=api_base, api_key=KEY, project="t/p")
+        assert sent_url(res) == httpx.URL(f"{res.api_base}/chat/completions")
+        assert (sent_url(res).host, sent_url(res).port) == (host, port)
+
+
 def test_cli_show_refuses_a_bad_api_base_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["show", WANDB, "--api-base", "https://proxy.example/v\x01"])
     err = capsys.readouterr().err
