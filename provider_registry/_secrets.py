@@ -209,8 +209,8 @@ def scrub(text: str, secret: str | None) -> str:
     backslashes, as ``\\xXX``, ``\\uXXXX`` or ``\\UXXXXXXXX`` escapes (JSON, repr), as ``%xx``
     percent-encoding in either case (once or twice), as HTML character references; and as
     base64 of any stretch of the key (standard or URL-safe alphabet, padded or not, at any
-    offset, as in a ``Basic user:key`` credential). Keys under 4 characters are not looked for:
-    they would match ordinary words.
+    offset, as in a ``Basic user:key`` credential), and as the hex of its UTF-8 bytes in either
+    case. Keys under 4 characters are not looked for: they would match ordinary words.
 
     Ordinary text that holds 5 of the key's characters in a row is masked too: an error message
     loses a word rather than keep a piece of the key.
@@ -250,9 +250,10 @@ def scrub_all(text: str, secrets: Iterable[str | None]) -> str:
 
 
 class _Targets:
-    """What a run is looked for in: the key (in any ASCII case) and its base64 spellings, laid
-    end to end with a gap between them, so "the next character" never crosses from one to
-    the next; with the shortest run that counts in each, and those runs as plain text."""
+    """What a run is looked for in: the key and its hex (in any ASCII case) and its base64
+    spellings, laid end to end with a gap between them, so "the next character" never crosses
+    from one to the next; with the shortest run that counts in each, and those runs as plain
+    text."""
 
     def __init__(self, secret: str) -> None:
         import base64
@@ -260,7 +261,8 @@ class _Targets:
         run = min(_RUN, len(secret))
         data = secret.encode("utf-8", "surrogatepass")
         width = (8 * run - 4) // 6  # the whole base64 characters `run` bytes always give
-        spelled: list[tuple[str, int, bool]] = [(secret, run, True)]
+        # The key, and the hex of its bytes (a dump, a debug line), both in any case.
+        spelled: list[tuple[str, int, bool]] = [(secret, run, True), (data.hex(), 2 * run, True)]
         for shift in range(3):
             encoded = base64.b64encode(bytes(shift) + data).decode("ascii")
             whole = encoded[-(-8 * shift // 6) : 8 * (shift + len(data)) // 6]

@@ -11,12 +11,12 @@ non-ASCII one, spaces around it) is refused before any I/O, showing none of itse
 
 A part of the key counts as shown when 5 of its characters in a row (all of a key of 4) show in
 any case, raw or in an encoding an echo may give them: JSON and ``repr()`` escapes (two levels:
-a repr() of a JSON text), ``%xx`` percent-encoding in either case, ``\\uXXXX`` escapes, and base64
-(standard or URL-safe alphabet, at each of the 3 offsets a part may start on, as in a ``Basic``
-``user:key`` credential). Generated keys have distinct characters enough never to be a run of
-one character, never contain the mask character ``*``, and are dropped (``assume``) when a part
-of them happens to show in the text the library prints without any key, so an assertion can
-only fail on a real leak.
+a repr() of a JSON text), ``%xx`` percent-encoding in either case, ``\\uXXXX`` escapes, the hex of
+its bytes in either case, and base64 (standard or URL-safe alphabet, at each of the 3 offsets a
+part may start on, as in a ``Basic`` ``user:key`` credential). Generated keys have distinct
+characters enough never to be a run of one character, never contain the mask character ``*``,
+and are dropped (``assume``) when a part of them happens to show in the text the library
+prints without any key, so an assertion can only fail on a real leak.
 """
 
 from __future__ import annotations
@@ -148,6 +148,7 @@ def key_parts(key: str) -> tuple[frozenset[str], frozenset[str]]:
     for part in parts:
         for once in _escapes(part):
             folded |= {s.lower() for s in _escapes(once)}
+        folded.add(part.encode().hex())  # a hex dump of its bytes, in either case
     exact = set().union(*map(_base64, parts))
     return frozenset(folded), frozenset(exact)
 
@@ -246,7 +247,8 @@ def test_assert_no_leak_catches_every_part_in_every_spelling() -> None:
             urllib.parse.quote(part, safe="").lower(), "".join(f"%{b:02X}" for b in part.encode()),
             "".join(f"\\u{ord(c):04X}" for c in part), base64.b64encode(part.encode()).decode(),
             base64.urlsafe_b64encode(f"user:{part}".encode()).decode().rstrip("="),
-            "Basic " + base64.b64encode(f"u:{part}".encode()).decode(),
+            "Basic " + base64.b64encode(f"u:{part}".encode()).decode(), part.encode().hex(),
+            part.encode().hex().upper(),
         ]  # fmt: skip
         for spelled in spellings:
             with pytest.raises(AssertionError, match="shows in"):
@@ -343,6 +345,8 @@ def echoes(key: str) -> list[str]:
         "Basic " + base64.b64encode(f"user:{key}".encode()).decode(),  # 3 offsets, 3 users
         "Basic " + base64.b64encode(f"usr:{key}".encode()).decode(),
         "Basic " + base64.b64encode(f"u:{key}".encode()).decode(),
+        key.encode().hex(),  # a hex dump of the bytes sent
+        key[1:].encode().hex().upper(),
         f"{key[:-1]}...",
         f"...{key[1:]}",
     ]
