@@ -378,12 +378,12 @@ def test_base_url_variable(dropin: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_deprecated_model_warns(dropin: Path) -> None:
-    models = (
-        "  old-1: {status: deprecated, retired_on: 2027-01-31, replacement: new-1}\n  new-1: {}"
-    )
+    day = (datetime.date.today() + datetime.timedelta(days=60)).isoformat()  # not come yet
+    models = f"  old-1: {{status: deprecated, retired_on: {day}, replacement: new-1}}\n"
+    models += "  new-1: {}"
     (dropin / "acme.yaml").write_text(manifest_text("acme", models))
     reg = load_registry([dropin], builtin=False, env=False)
-    with pytest.warns(DeprecatedModelWarning, match="2027-01-31.*acme/new-1"):
+    with pytest.warns(DeprecatedModelWarning, match=f"{day}.*acme/new-1"):
         res = resolve("acme/old-1", registry=reg)
     assert res.model == "old-1"
 

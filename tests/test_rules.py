@@ -206,7 +206,10 @@ def test_parse_age_refuses(text: str) -> None:
 def test_cli_reports_warnings_and_exits_0(dropin: Path) -> None:
     (dropin / "p.yaml").write_text(manifest_text("p", "  m1: {}", extra=OLD))
     out = io.StringIO()
-    assert main(["validate", "--format", "json", "--max-age", "30d", str(dropin)], out=out) == 0
+    # An age between the two sources' (feed: 2026-11-20, old: 2026-01-01) on any day: more than
+    # the built-ins' too (2026-07-02), so the run's one warning is the old source's.
+    age = (datetime.date.today() - datetime.date(2026, 1, 1)).days - 100
+    assert main(["validate", "--format", "json", "--max-age", f"{age}d", str(dropin)], out=out) == 0
     doc = json.loads(out.getvalue())
     mine = [p for p in doc["problems"] if p["file"] == str(dropin / "p.yaml")]
     assert [(p["path"], p["severity"]) for p in mine] == [("sources[1].as_of", "warning")]
