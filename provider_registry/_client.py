@@ -59,9 +59,9 @@ from ._errors import (
     RegistryError,
     ServerError,
 )
+from ._json import NOT_JSON, parse_json
 from ._pricing import cost_of_usage, now_utc
 from ._registry import Registry
-from ._replies import NOT_JSON, parse_json
 from ._request import build_request, origin_of
 from ._resolver import Resolution, resolve_split
 from ._secrets import redact_headers, redact_url, scrub_all

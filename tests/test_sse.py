@@ -8,7 +8,7 @@ import json
 import hypothesis.strategies as st
 from hypothesis import given
 
-from provider_registry._replies import NOT_JSON, parse_json
+from provider_registry._json import NOT_JSON, parse_json
 from provider_registry.dialects import SSEDecoder
 
 # Text a body can carry: no line ends inside a line, and no lone surrogates (not UTF-8; older

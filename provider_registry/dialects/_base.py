@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic_core import from_json
 
 from .._errors import InvalidRequestError, MalformedReplyError, ProviderError
-from .._replies import NOT_JSON, ReplyReader, describe, parse_json
+from .._json import NOT_JSON, parse_json
+from .._replies import ReplyReader, describe
 
 if TYPE_CHECKING:
     import httpx
