@@ -455,31 +455,64 @@ def _redirect(
     return target
 
 
-def _send_once(
-    client: httpx.Client, request: httpx.Request, res: Resolution, stream: bool
-) -> httpx.Response:
-    """One attempt: the request, then any redirects it may follow (see _redirect)."""
-    response = client.send(request, stream=stream, follow_redirects=False)
+def _send_once(client: httpx.Client, request: httpx.Request, res: Resolution) -> httpx.Response:
+    """One attempt: the request, then any redirects it may follow (see _redirect). The body is
+    left unread: see _send."""
+    response = client.send(request, stream=True, follow_redirects=False)
     hops = 0
     while response.next_request is not None:
         response.close()
         target = _redirect(client, request, response, res, hops)
         hops += 1
-        response = client.send(target, stream=stream, follow_redirects=False)
+        response = client.send(target, stream=True, follow_redirects=False)
     return response
 
 
 async def _asend_once(
-    client: httpx.AsyncClient, request: httpx.Request, res: Resolution, stream: bool
+    client: httpx.AsyncClient, request: httpx.Request, res: Resolution
 ) -> httpx.Response:
-    response = await client.send(request, stream=stream, follow_redirects=False)
+    response = await client.send(request, stream=True, follow_redirects=False)
     hops = 0
     while response.next_request is not None:
         await response.aclose()
         target = _redirect(client, request, response, res, hops)
         hops += 1
-        response = await client.send(target, stream=stream, follow_redirects=False)
+        response = await client.send(target, stream=True, follow_redirects=False)
     return response
+
+
+_ERROR_LIMIT = 64 * 1024
+"""Bytes of an error answer's body read for its message. A server may send an endless one: the
+rest is not read (nor scrubbed, nor held), and the connection is not reused."""
+
+
+def _read_error(response: httpx.Response) -> str:
+    """An error answer's body as text, up to _ERROR_LIMIT bytes; the response is closed."""
+    parts: list[bytes] = []
+    size = 0
+    try:
+        for part in response.iter_bytes():
+            parts.append(part)
+            size += len(part)
+            if size > _ERROR_LIMIT:
+                break
+    finally:
+        response.close()
+    return b"".join(parts)[:_ERROR_LIMIT].decode("utf-8", "replace")
+
+
+async def _aread_error(response: httpx.Response) -> str:
+    parts: list[bytes] = []
+    size = 0
+    try:
+        async for part in response.aiter_bytes():
+            parts.append(part)
+            size += len(part)
+            if size > _ERROR_LIMIT:
+                break
+    finally:
+        await response.aclose()
+    return b"".join(parts)[:_ERROR_LIMIT].decode("utf-8", "replace")
 
 
 def _send(
@@ -490,19 +523,27 @@ def _send(
     stream: bool,
     until: float | None = None,
 ) -> httpx.Response:
+    """The answer to ``request``, retried as ``retry`` allows; raises the typed error for an
+    error answer. Every body is read as a stream: an error's only up to _ERROR_LIMIT, a reply's
+    whole (unless ``stream``: the caller reads it)."""
     _apply_timeout(client, request)
     attempt = 0
     while True:
         _log_request(request, res, attempt)
         try:
-            response = _send_once(client, request, res, stream)
+            response = _send_once(client, request, res)
+            text = _read_error(response) if response.status_code >= 400 else None
+            if text is None and not stream:
+                try:
+                    response.read()
+                except BaseException:
+                    response.close()
+                    raise
         except httpx.TransportError as exc:
             wait = _retry_wait(res, retry, attempt, exc, until)
         else:
-            if response.status_code < 400:
+            if text is None:
                 return response
-            text = response.read().decode("utf-8", "replace")
-            response.close()
             wait = _retry_wait(res, retry, attempt, (response, text), until)
         time.sleep(wait)
         attempt += 1
@@ -521,14 +562,19 @@ async def _asend(
     while True:
         _log_request(request, res, attempt)
         try:
-            response = await _asend_once(client, request, res, stream)
+            response = await _asend_once(client, request, res)
+            text = await _aread_error(response) if response.status_code >= 400 else None
+            if text is None and not stream:
+                try:
+                    await response.aread()
+                except BaseException:
+                    await response.aclose()
+                    raise
         except httpx.TransportError as exc:
             wait = _retry_wait(res, retry, attempt, exc, until)
         else:
-            if response.status_code < 400:
+            if text is None:
                 return response
-            text = (await response.aread()).decode("utf-8", "replace")
-            await response.aclose()
             wait = _retry_wait(res, retry, attempt, (response, text), until)
         await asyncio.sleep(wait)
         attempt += 1

@@ -92,6 +92,7 @@ class Answer:
     body: bytes | None = None  # sent as it is, instead of json
     no_length: bool = False  # no content-length: the body ends when the connection closes
     trailer: bytes = b""  # sent after the SSE events, within the body (past the end event)
+    stall: float = 0.0  # seconds held after the body is sent (with no_length: it has not ended)
 
 
 class FakeProvider:
@@ -225,5 +226,7 @@ def _handler(server: FakeProvider) -> type[BaseHTTPRequestHandler]:
             # The client may have given up already (the timeout test).
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(payload)
+                self.wfile.flush()
+                time.sleep(answer.stall)
 
     return Handler

@@ -274,6 +274,20 @@ def test_every_call_times_out(wandb_env: FakeProvider, call: Callable[[], Any]) 
         call()
 
 
+@pytest.mark.parametrize("call", [_sync_own, _sync_stream, _async_own])
+def test_an_endless_error_body_is_read_only_up_to_its_cap(
+    wandb_env: FakeProvider, call: Callable[[], Any]
+) -> None:
+    # 1 MiB, then a body that does not end: reading on would time out (the calls' timeout is
+    # 0.2 s) and raise ProviderConnectionError instead.
+    body = b'{"error": {"message": "' + b"x" * (1024 * 1024)
+    wandb_env.respond(400, body=body, no_length=True, stall=2.0)
+    with pytest.raises(BadRequestError) as info:
+        call()
+    # Not JSON as far as it was read: its text, cut as every message is.
+    assert str(info.value) == 'wandb 400: {"error": {"message": "' + "x" * 977
+
+
 def test_callers_client_is_used_and_left_open(wandb_env: FakeProvider) -> None:
     seen: list[httpx.Request] = []
     with httpx.Client(event_hooks={"request": [seen.append]}) as client:
