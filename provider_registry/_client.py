@@ -178,14 +178,21 @@ def read_capped(response: httpx.Response, limit: int) -> bytes | None:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         return None
+    data, over = _read_up_to(response, limit)
+    return None if over else data
+
+
+def _read_up_to(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """A streamed body's first bytes, read until they pass ``limit`` or it ends, and whether
+    they passed it."""
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
+        chunks.append(chunk)
         size += len(chunk)
         if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+            return b"".join(chunks), True
+    return b"".join(chunks), False
 
 
 def _should_retry(status: int) -> bool:
@@ -488,31 +495,25 @@ rest is not read (nor scrubbed, nor held), and the connection is not reused."""
 
 def _read_error(response: httpx.Response) -> str:
     """An error answer's body as text, up to _ERROR_LIMIT bytes; the response is closed."""
-    parts: list[bytes] = []
-    size = 0
     try:
-        for part in response.iter_bytes():
-            parts.append(part)
-            size += len(part)
-            if size > _ERROR_LIMIT:
-                break
+        data, _ = _read_up_to(response, _ERROR_LIMIT)
     finally:
         response.close()
-    return b"".join(parts)[:_ERROR_LIMIT].decode("utf-8", "replace")
+    return data[:_ERROR_LIMIT].decode("utf-8", "replace")
 
 
 async def _aread_error(response: httpx.Response) -> str:
-    parts: list[bytes] = []
+    chunks: list[bytes] = []
     size = 0
     try:
-        async for part in response.aiter_bytes():
-            parts.append(part)
-            size += len(part)
+        async for chunk in response.aiter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
             if size > _ERROR_LIMIT:
                 break
     finally:
         await response.aclose()
-    return b"".join(parts)[:_ERROR_LIMIT].decode("utf-8", "replace")
+    return b"".join(chunks)[:_ERROR_LIMIT].decode("utf-8", "replace")
 
 
 def _send(
